@@ -1,0 +1,88 @@
+# authsweep: non-recursive build. Each folder adds its sources in its own module.mk:
+#   LIB_SRCS   sources of the engine library (everything but main)
+#   BIN_SRCS   sources of the authsweep program itself
+#   TEST_SRCS  Criterion test files (one test binary for all)
+# Targets: all, deps, check (tests twice: plain, then ASan+UBSan), test, sample, lint, bench,
+# fuzz, clean. SAN=1 builds into build-san/ with AddressSanitizer + UndefinedBehaviorSanitizer.
+
+CC ?= cc
+SAN ?= 0
+BUILD ?= build
+SANFLAGS :=
+ifeq ($(SAN),1)
+BUILD := $(BUILD)-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+PKG_LIBS := liburing libcrypto getdns libpsl
+WARN := -Wall -Wextra -Wshadow -Wswitch-enum -Wvla -Wformat=2 -Wno-format-nonliteral \
+        -Wstrict-prototypes -Wmissing-prototypes -Werror
+OPT ?= -O2
+CFLAGS_ALL := -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) -fvisibility=hidden -I. \
+              $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null) $(SANFLAGS) $(CFLAGS)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lmimalloc -lpthread -lm $(LDLIBS)
+TEST_LDLIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+LIB_SRCS :=
+BIN_SRCS :=
+TEST_SRCS :=
+TEST_SUPPORT_SRCS :=
+include $(sort $(wildcard */*.mk */*/*.mk))
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+BIN_OBJS := $(BIN_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o) $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
+DEPS := $(LIB_OBJS:.o=.d) $(BIN_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+
+.PHONY: all deps check test test-run sample lint bench fuzz clean
+all: $(BUILD)/authsweep
+
+deps:
+	bash ./setup.sh --all
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libauthsweep.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/authsweep: $(BIN_OBJS) $(BUILD)/libauthsweep.a
+	$(CC) $(CFLAGS_ALL) -o $@ $(BIN_OBJS) $(BUILD)/libauthsweep.a $(LDLIBS_ALL)
+
+$(BUILD)/authsweep-tests: $(TEST_OBJS) $(BUILD)/libauthsweep.a
+	$(CC) $(CFLAGS_ALL) -o $@ $(TEST_OBJS) $(BUILD)/libauthsweep.a $(TEST_LDLIBS) $(LDLIBS_ALL)
+
+# The tests find the shared conformance data at ../shared (CI lays it beside the clone) and
+# the freshly built program through AUTHSWEEP_BIN.
+SHARED ?= $(abspath ../shared)
+TEST_ENV = AUTHSWEEP_BIN=$(abspath $(BUILD)/authsweep) AUTHSWEEP_SHARED=$(SHARED) \
+           AUTHSWEEP_ROOT=$(abspath .) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+CRITERION_JOBS ?= 2
+
+test-run: $(BUILD)/authsweep $(BUILD)/authsweep-tests
+	$(TEST_ENV) $(BUILD)/authsweep-tests --jobs $(CRITERION_JOBS) $(CRITERION_ARGS)
+
+test: test-run
+
+# check: everything the test command runs: the suites plain, then under ASan+UBSan.
+check:
+	$(MAKE) test-run
+	$(MAKE) SAN=1 test-run
+
+sample: $(BUILD)/authsweep
+	$(BUILD)/authsweep verify --dns-snapshot datasets/sample/sample.zone datasets/sample/sample.mbox
+
+lint:
+	@echo "banned C-string and ctype functions on message data (engine/ dns/ io/):"
+	@! grep -nE '\b(strlen|strchr|strrchr|strstr|strcpy|strncpy|strcat|strncat|sprintf|sscanf|atoi|atol|strtol|strtoul|strtoll|strtoull|strtok|strtok_r|isalpha|isdigit|isspace|isalnum|isupper|islower|isxdigit|isprint|tolower|toupper)\s*\(' \
+	    $$(git ls-files 'engine/*.c' 'dns/*.c' 'io/*.c' | grep -v '^engine/cli/' | grep -v '^engine/core/arena.c')
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
+	    --suppress=missingIncludeSystem -I. engine dns io
+
+clean:
+	rm -rf build build-san build-*
+
+-include $(DEPS)

@@ -1,0 +1,1 @@
+BIN_SRCS += engine/cli/main.c

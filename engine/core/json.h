@@ -1,0 +1,23 @@
+/* json: writing JSON into an sbuf. Strings from untrusted bytes come out as valid UTF-8:
+ * valid UTF-8 sequences are kept, control characters escaped, and every byte that is not
+ * part of a valid sequence becomes U+FFFD. Appends report failure (buffer limit) as false. */
+#ifndef AUTHSWEEP_JSON_H
+#define AUTHSWEEP_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/core/sbuf.h"
+#include "engine/core/slice.h"
+
+MUSTCHECK bool json_str(struct sbuf *b, slice s);      /* "..." or null if s.ptr == NULL */
+MUSTCHECK bool json_cstr(struct sbuf *b, const char *s); /* trusted C string, or null */
+MUSTCHECK bool json_key(struct sbuf *b, bool *first, const char *key); /* ,"key": */
+MUSTCHECK bool json_u64(struct sbuf *b, uint64_t v);
+MUSTCHECK bool json_i64(struct sbuf *b, int64_t v);
+MUSTCHECK bool json_bool(struct sbuf *b, bool v);
+MUSTCHECK bool json_null(struct sbuf *b);
+/* json_valid_utf8 reports whether s is entirely valid UTF-8 (RFC 3629). */
+bool json_valid_utf8(slice s);
+
+#endif

@@ -1,0 +1,48 @@
+/* limits.h: every size and count limit of authsweep, in one place.
+ *
+ * Each limit protects against hostile input. Exceeding one gives a per-message error or a
+ * per-check reason, never a crash or a hang. Defaults marked "option" can be changed on the
+ * command line; the rest are fixed by the RFCs or by sanity. Keep README's limits table in
+ * step with this file. */
+#ifndef AUTHSWEEP_LIMITS_H
+#define AUTHSWEEP_LIMITS_H
+
+/* Messages ----------------------------------------------------------------------------- */
+#define LIM_MSG_BYTES_DEFAULT (64u * 1024 * 1024)  /* option --max-message-size */
+#define LIM_HEADER_FIELDS 200000u                  /* header fields indexed per message */
+#define LIM_HEADER_FIELD_BYTES (16u * 1024 * 1024) /* bytes in one (unfolded) header field */
+#define LIM_FROM_ADDRESSES 64u                     /* addresses parsed from From: */
+#define LIM_FROM_NESTING 64u                       /* comment nesting depth in From: */
+
+/* DKIM --------------------------------------------------------------------------------- */
+#define LIM_DKIM_SIGS_DEFAULT 10u  /* option --max-signatures: verified per message */
+#define LIM_DKIM_SIGS_REPORTED 50u /* further signatures are only counted, not listed */
+#define LIM_DKIM_TAGS 64u          /* tags in one tag-list */
+#define LIM_DKIM_H_NAMES 256u      /* header names in h= */
+#define LIM_DKIM_SIG_BYTES 8192u   /* decoded b= (covers 65536-bit RSA) */
+#define LIM_RSA_MIN_BITS 1024u     /* RFC 8301 §3.2 */
+#define LIM_RSA_MAX_BITS 8192u     /* larger keys are key_too_large: a CPU-exhaustion guard */
+#define LIM_BODY_HASHES 8u         /* distinct (algorithm, canon, l=) body hashes per message */
+
+/* DNS ---------------------------------------------------------------------------------- */
+#define LIM_DNS_NAME_BYTES 255u       /* RFC 1035 §2.3.4 */
+#define LIM_DNS_LABEL_BYTES 63u
+#define LIM_DNS_TXT_BYTES 65535u      /* concatenated TXT strings of one record */
+#define LIM_DNS_RRS_PER_ANSWER 256u   /* records kept per answer */
+#define LIM_DNS_CNAME_CHAIN 8u        /* CNAME hops followed */
+#define LIM_DNS_LOOKUPS_PER_MSG 64u   /* lookups one message may cause, over all checks */
+#define LIM_ZONE_LINE_BYTES (1u << 20) /* one (joined) zone-file entry */
+#define LIM_ZONE_INCLUDE_DEPTH 0u     /* $INCLUDE is not supported: closed world */
+
+/* Output ------------------------------------------------------------------------------- */
+#define LIM_RECORD_BYTES (4u * 1024 * 1024) /* one JSON record; longer strings are cut */
+#define LIM_FIELD_ECHO_BYTES 1024u          /* message bytes echoed into a record field */
+
+/* Pipeline ----------------------------------------------------------------------------- */
+#define LIM_THREADS_MAX 256u
+#define LIM_BATCH_MESSAGES 64u       /* messages per batch handed to a worker */
+#define LIM_BATCH_BYTES (8u << 20)   /* bytes per batch (a larger message is a batch alone) */
+#define LIM_INFLIGHT_BATCHES_PER_THREAD 4u
+#define LIM_READ_CHUNK (1u << 20)    /* mbox read size */
+
+#endif

@@ -1,0 +1,82 @@
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "engine/core/arena.h"
+#include "engine/core/b64.h"
+#include "engine/core/json.h"
+#include "engine/core/sbuf.h"
+#include "tests/support/guard.h"
+
+Test(arena, reset_keeps_first_chunk_and_runs_defers)
+{
+    struct arena *a = arena_new(1024);
+    static int ran;
+    ran = 0;
+    void *p = arena_alloc(a, 100);
+    (void)arena_alloc(a, 100000); /* big block on the side list */
+    arena_defer(a, free, malloc(1));
+    cr_assert(arena_bytes_used(a) > 100000);
+    arena_reset(a);
+    cr_assert_eq(arena_bytes_used(a), 0);
+    void *q = arena_alloc(a, 100);
+    cr_assert_eq(p, q, "first chunk reused after reset");
+    arena_free(a);
+    (void)ran;
+}
+
+Test(arena, cstr_refuses_embedded_nul)
+{
+    struct arena *a = arena_new(0);
+    cr_assert_null(arena_cstr(a, guard_bytes("a\0b", 3)));
+    cr_assert_str_eq(arena_cstr(a, guard_slice("ab")), "ab");
+    arena_free(a);
+}
+
+Test(sbuf, append_fails_past_max_without_changing_buffer)
+{
+    struct sbuf b;
+    sbuf_init(&b, 8);
+    cr_assert(sbuf_append(&b, "12345678", 8));
+    cr_assert_not(sbuf_append(&b, "9", 1));
+    cr_assert_eq(b.len, 8);
+    sbuf_cleanup(&b);
+}
+
+Test(b64, decodes_with_folding_whitespace_and_rejects_junk)
+{
+    uint8_t out[16];
+    size_t n;
+    cr_assert(b64_decode(out, sizeof out, &n, guard_slice("aGVs\r\n bG8=")));
+    cr_assert_eq(n, 5);
+    cr_assert(memcmp(out, "hello", 5) == 0);
+    cr_assert_not(b64_decode(out, sizeof out, &n, guard_slice("aGVs*bG8=")));
+    cr_assert_not(b64_decode(out, sizeof out, &n, guard_slice("aGVsbG8=a")));
+    cr_assert_not(b64_decode(out, sizeof out, &n, guard_slice("aGVsbG8===")));
+}
+
+Test(b64, encode_round_trips)
+{
+    char enc[16];
+    b64_encode(enc, SLICE_LIT("hello"));
+    cr_assert_str_eq(enc, "aGVsbG8=");
+}
+
+Test(json, invalid_utf8_becomes_replacement_and_controls_are_escaped)
+{
+    struct sbuf b;
+    sbuf_init(&b, 1024);
+    cr_assert(json_str(&b, guard_bytes("a\xff\"\x01\xc3\xa4", 6)));
+    cr_assert_str_eq((char *)b.ptr, "\"a\xEF\xBF\xBD\\\"\\u0001\xc3\xa4\"");
+    cr_assert(json_valid_utf8(sbuf_slice(&b)));
+    sbuf_cleanup(&b);
+}
+
+Test(json, overlong_and_surrogate_sequences_are_replaced)
+{
+    struct sbuf b;
+    sbuf_init(&b, 1024);
+    cr_assert(json_str(&b, guard_bytes("\xc0\xaf\xed\xa0\x80", 5)));
+    cr_assert(json_valid_utf8(sbuf_slice(&b)));
+    cr_assert_null(strstr((char *)b.ptr, "\xc0"));
+    sbuf_cleanup(&b);
+}
