@@ -1,1 +1,363 @@
-int main(void) { return 0; }
+/* authsweep command line: argument parsing, wiring of the stages, summary and progress.
+ * Everything that judges messages lives in the engine; this file only connects it. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns/snapshot.h"
+#include "engine/core/arena.h"
+#include "engine/core/limits.h"
+#include "engine/header/date.h"
+#include "engine/pipeline.h"
+#include "engine/verify/sig.h"
+#include "io/input.h"
+
+#define AUTHSWEEP_VERSION "0.1.0"
+
+static const char usage_main[] =
+    "Usage: authsweep COMMAND [OPTIONS] ...\n"
+    "\n"
+    "Verify the email authentication (DKIM) of whole mail archives, offline.\n"
+    "\n"
+    "Commands:\n"
+    "  verify [OPTIONS] INPUT...   verify every message; one JSON line per message\n"
+    "  help [COMMAND]              show help for a command\n"
+    "\n"
+    "Run 'authsweep verify --help' for the options. See also authsweep(1).\n";
+
+static const char usage_verify[] =
+    "Usage: authsweep verify [OPTIONS] INPUT...\n"
+    "\n"
+    "Verify every DKIM signature of every message in the INPUTs and write one JSON object per\n"
+    "message (JSON Lines). INPUT is an mbox file (mboxo or mboxrd), a Maildir folder (a tree of\n"
+    "them is walked), a message file, a folder of message files, or '-' for standard input\n"
+    "(one message, or an mbox). Records come out in input order; folders are read in byte-wise\n"
+    "sorted name order.\n"
+    "\n"
+    "DNS:\n"
+    "  --dns-snapshot FILE     answer every DNS lookup from FILE, an RFC 1035 zone file\n"
+    "                          (closed world: names absent from it do not exist). Required\n"
+    "                          until live DNS is available.\n"
+    "\n"
+    "DKIM:\n"
+    "  --max-signatures N      verify at most N signatures per message (default 10); the\n"
+    "                          rest are reported with reason skipped_limit\n"
+    "  --allow-sha1            verify rsa-sha1 signatures (flagged) instead of failing them\n"
+    "                          with sha1_rejected (RFC 8301); for archives older than 2018\n"
+    "  --as-of WHEN            the evaluation time for x= (expiry) and t= (timestamp):\n"
+    "                            received  the newest Received date, else the mbox From_\n"
+    "                                      line date, else now (default)\n"
+    "                            now       the time the run started\n"
+    "                            TIME      an RFC 3339 time (2024-03-01T12:00:00Z) or a Unix\n"
+    "                                      epoch in seconds\n"
+    "\n"
+    "Input:\n"
+    "  --max-message-size N    largest message read, in bytes (K, M, G suffixes allowed;\n"
+    "                          default 64M); a larger one gets an error record\n"
+    "  --no-uring              read with read(2) instead of io_uring\n"
+    "\n"
+    "Output:\n"
+    "  -o, --output FILE       write the records to FILE instead of standard output\n"
+    "  --threads N             worker threads (default: the number of online CPUs)\n"
+    "  --progress              show a progress line on standard error\n"
+    "  --no-progress           never show it (default: shown when stderr is a terminal)\n"
+    "  -q, --quiet             no summary on standard error\n"
+    "  -v, --verbose           say which read backend and DNS source ran, and cache figures\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Each record has: source, index, offset, message_id, from_domain, as_of, dkim (one object\n"
+    "per signature: d, s, i, a, c, bits, l, unsigned_body_bytes, result, reason, testing,\n"
+    "detail) and error. README.md lists the reasons and what each result means.\n"
+    "\n"
+    "Exit status: 0 all inputs read; 1 an input could not be read or the output could not be\n"
+    "written (the other inputs are still processed); 2 usage error.\n";
+
+struct cli_progress {
+    bool on;
+    struct timespec start;
+};
+
+static double elapsed_since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void progress_draw(void *ctx, uint64_t msgs, uint64_t bytes, uint64_t total)
+{
+    struct cli_progress *p = ctx;
+    double el = elapsed_since(&p->start);
+    double rate = el > 0 ? (double)msgs / el : 0;
+    char eta[32] = "?";
+    if (total > 0 && bytes > 0 && bytes <= total) {
+        double left = el * (double)(total - bytes) / (double)bytes;
+        snprintf(eta, sizeof eta, "%.0fs", left);
+    }
+    fprintf(stderr, "\r\033[K%" PRIu64 " messages, %.1f MB, %.0f msg/s, ETA %s", msgs,
+            (double)bytes / 1e6, rate, eta);
+    fflush(stderr);
+}
+
+static void on_path_error(void *ctx, const char *path, const char *detail)
+{
+    (void)ctx;
+    (void)path;
+    fprintf(stderr, "\r\033[Kauthsweep: %s\n", detail);
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) {
+        return false;
+    }
+    unsigned long long mul = 1;
+    if (*end == 'K' || *end == 'k') {
+        mul = 1024, end++;
+    } else if (*end == 'M' || *end == 'm') {
+        mul = 1024 * 1024, end++;
+    } else if (*end == 'G' || *end == 'g') {
+        mul = 1024ull * 1024 * 1024, end++;
+    }
+    if (*end != 0 || v == 0 || v > SIZE_MAX / mul) {
+        return false;
+    }
+    *out = (size_t)(v * mul);
+    return true;
+}
+
+static bool parse_uint(const char *s, unsigned max, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v > max || s[0] == '-') {
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "authsweep: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'authsweep verify --help'.\n");
+    return 2;
+}
+
+static void print_summary(const struct pipe_stats *st, double el, const char *backend,
+                          size_t path_errors)
+{
+    const uint64_t *c = st->c;
+    fprintf(stderr,
+            "authsweep: %" PRIu64 " messages, %" PRIu64 " records, %" PRIu64 " with errors, "
+            "%zu unreadable inputs\n"
+            "authsweep: dkim: %" PRIu64 " signatures: %" PRIu64 " pass, %" PRIu64 " fail, %" PRIu64
+            " policy, %" PRIu64 " neutral, %" PRIu64 " temperror, %" PRIu64 " permerror; "
+            "%" PRIu64 " messages with a passing signature, %" PRIu64 " unsigned\n"
+            "authsweep: %.2f s, %.0f messages/s (read: %s)\n",
+            c[PC_MESSAGES], c[PC_RECORDS], c[PC_ERRORS], path_errors, c[PC_SIGS], c[PC_SIG_PASS],
+            c[PC_SIG_FAIL], c[PC_SIG_POLICY], c[PC_SIG_NEUTRAL], c[PC_SIG_TEMPERROR],
+            c[PC_SIG_PERMERROR], c[PC_MSG_DKIM_PASS], c[PC_NO_DKIM], el,
+            el > 0 ? (double)c[PC_MESSAGES] / el : 0.0, backend);
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+    enum { O_SNAPSHOT = 256, O_MAXSIG, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
+           O_PROGRESS, O_NOPROGRESS };
+    static const struct option opts[] = {
+        { "dns-snapshot", required_argument, NULL, O_SNAPSHOT },
+        { "max-signatures", required_argument, NULL, O_MAXSIG },
+        { "allow-sha1", no_argument, NULL, O_SHA1 },
+        { "as-of", required_argument, NULL, O_ASOF },
+        { "max-message-size", required_argument, NULL, O_MAXMSG },
+        { "no-uring", no_argument, NULL, O_NOURING },
+        { "output", required_argument, NULL, 'o' },
+        { "threads", required_argument, NULL, O_THREADS },
+        { "progress", no_argument, NULL, O_PROGRESS },
+        { "no-progress", no_argument, NULL, O_NOPROGRESS },
+        { "quiet", no_argument, NULL, 'q' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *snapshot = NULL, *output = NULL;
+    struct pipe_config cfg = { .dkim = { .max_sigs = LIM_DKIM_SIGS_DEFAULT, .clock_skew = 300 },
+                               .as_of = AS_OF_RECEIVED };
+    struct input_opts iopts = { .max_message_bytes = LIM_MSG_BYTES_DEFAULT,
+                                .on_path_error = on_path_error };
+    int progress = -1;
+    bool quiet = false, verbose = false;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg.threads = ncpu > 0 ? (unsigned)ncpu : 1;
+    if (cfg.threads > LIM_THREADS_MAX) {
+        cfg.threads = LIM_THREADS_MAX;
+    }
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
+        switch (c) {
+        case O_SNAPSHOT:
+            snapshot = optarg;
+            break;
+        case O_MAXSIG:
+            if (!parse_uint(optarg, 100000, &cfg.dkim.max_sigs)) {
+                return usage_error("--max-signatures needs a number, not '%s'", optarg);
+            }
+            break;
+        case O_SHA1:
+            cfg.dkim.allow_sha1 = true;
+            break;
+        case O_ASOF:
+            if (strcmp(optarg, "received") == 0) {
+                cfg.as_of = AS_OF_RECEIVED;
+            } else if (strcmp(optarg, "now") == 0) {
+                cfg.as_of = AS_OF_NOW;
+            } else if (date_parse_rfc3339(slice_make(optarg, strlen(optarg)), &cfg.as_of_fixed)) {
+                cfg.as_of = AS_OF_FIXED;
+            } else {
+                return usage_error("--as-of takes received, now, an RFC 3339 time or an epoch, "
+                                   "not '%s'", optarg);
+            }
+            break;
+        case O_MAXMSG:
+            if (!parse_size(optarg, &iopts.max_message_bytes)) {
+                return usage_error("--max-message-size needs a size such as 64M, not '%s'", optarg);
+            }
+            break;
+        case O_NOURING:
+            iopts.force_pread = true;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case O_THREADS:
+            if (!parse_uint(optarg, LIM_THREADS_MAX, &cfg.threads) || cfg.threads == 0) {
+                return usage_error("--threads needs a number from 1 to 256, not '%s'", optarg);
+            }
+            break;
+        case O_PROGRESS:
+            progress = 1;
+            break;
+        case O_NOPROGRESS:
+            progress = 0;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'v':
+            verbose = true;
+            break;
+        case 'h':
+            fputs(usage_verify, stdout);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'authsweep verify --help'.\n");
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        return usage_error("%s", "verify needs at least one INPUT (a path, or - for stdin)");
+    }
+    if (snapshot == NULL) {
+        return usage_error("%s", "live DNS is not available yet: give --dns-snapshot FILE");
+    }
+    char err[512];
+    cfg.resolver = snapshot_load(snapshot, err, sizeof err);
+    if (cfg.resolver == NULL) {
+        fprintf(stderr, "authsweep: %s\n", err);
+        return 1;
+    }
+    FILE *out = stdout;
+    if (output) {
+        out = fopen(output, "w");
+        if (!out) {
+            fprintf(stderr, "authsweep: cannot write %s: %s\n", output, strerror(errno));
+            dns_resolver_free(cfg.resolver);
+            return 1;
+        }
+    }
+    sig_global_init();
+    cfg.keys = keycache_new();
+    cfg.run_started = (int64_t)time(NULL);
+    struct cli_progress prog = { .on = progress == 1 || (progress == -1 && isatty(2)) };
+    clock_gettime(CLOCK_MONOTONIC, &prog.start);
+    struct pipe_progress pp = { prog.on ? progress_draw : NULL, &prog };
+    struct input_set *in = input_open((const char *const *)argv + optind, (size_t)(argc - optind),
+                                      &iopts);
+    if (verbose) {
+        fprintf(stderr, "authsweep: reading with %s; DNS from snapshot %s; %u threads\n",
+                input_backend_name(in), snapshot, cfg.threads);
+    }
+    struct pipe_stats st;
+    bool ok = pipe_run(&cfg, in, out, &pp, &st);
+    int werr = errno;
+    if (prog.on) {
+        fputs("\r\033[K", stderr);
+    }
+    if (out != stdout && fclose(out) != 0 && ok) {
+        ok = false;
+        werr = errno;
+    }
+    if (!ok) {
+        fprintf(stderr, "authsweep: writing the records failed: %s\n", strerror(werr));
+    }
+    size_t path_errors = input_path_errors(in);
+    if (!quiet) {
+        print_summary(&st, elapsed_since(&prog.start), input_backend_name(in), path_errors);
+    }
+    if (verbose) {
+        uint64_t hits, misses;
+        size_t recs, lookups;
+        keycache_stats(cfg.keys, &hits, &misses);
+        snapshot_stats(cfg.resolver, &recs, &lookups);
+        fprintf(stderr, "authsweep: key cache: %" PRIu64 " hits, %" PRIu64 " parsed; snapshot: "
+                "%zu records, %zu lookups\n", hits, misses, recs, lookups);
+    }
+    input_close(in);
+    keycache_free(cfg.keys);
+    dns_resolver_free(cfg.resolver);
+    return (!ok || path_errors) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        fputs(usage_main, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("authsweep %s\n", AUTHSWEEP_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc > 2 && strcmp(argv[2], "verify") == 0) {
+            fputs(usage_verify, stdout);
+        } else {
+            fputs(usage_main, stdout);
+        }
+        return 0;
+    }
+    if (strcmp(cmd, "verify") == 0) {
+        return cmd_verify(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "authsweep: unknown command '%s'\n", cmd);
+    fputs(usage_main, stderr);
+    return 2;
+}

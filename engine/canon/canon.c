@@ -1,0 +1,272 @@
+#include "engine/canon/canon.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/core/arena.h"
+
+void canon_sink_init(struct canon_sink *s, void (*flush)(void *, const uint8_t *, size_t),
+                     void *ctx)
+{
+    s->flush = flush;
+    s->ctx = ctx;
+    s->len = 0;
+    s->total = 0;
+}
+
+void canon_sink_finish(struct canon_sink *s)
+{
+    if (s->len) {
+        s->flush(s->ctx, s->buf, s->len);
+        s->len = 0;
+    }
+}
+
+void canon_sink_write(struct canon_sink *s, const uint8_t *p, size_t n)
+{
+    s->total += n;
+    if (n >= CANON_SINK_BUF) {
+        canon_sink_finish(s);
+        s->flush(s->ctx, p, n);
+        return;
+    }
+    if (s->len + n > CANON_SINK_BUF) {
+        canon_sink_finish(s);
+    }
+    memcpy(s->buf + s->len, p, n);
+    s->len += n;
+}
+
+static inline void sink_byte(struct canon_sink *s, uint8_t c)
+{
+    if (s->len == CANON_SINK_BUF) {
+        canon_sink_finish(s);
+    }
+    s->buf[s->len++] = c;
+    s->total++;
+}
+
+static const uint8_t crlf[2] = { '\r', '\n' };
+
+/* ---- header fields (RFC 6376 §3.4.1, §3.4.2) ---------------------------------------- */
+
+/* Simple: the field unchanged, except that bare LF becomes CRLF (see canon.h). */
+static void header_simple(struct canon_sink *s, slice raw, slice cut, bool with_crlf)
+{
+    /* Drop the field's own final line end; it is written back as CRLF below if wanted. */
+    if (raw.len && raw.ptr[raw.len - 1] == '\n') {
+        raw.len--;
+        if (raw.len && raw.ptr[raw.len - 1] == '\r') {
+            raw.len--;
+        }
+    }
+    for (size_t i = 0; i < raw.len; i++) {
+        const uint8_t *p = raw.ptr + i;
+        if (cut.len && p == cut.ptr) {
+            i += cut.len - 1;
+            continue;
+        }
+        if (*p == '\n' && (i == 0 || raw.ptr[i - 1] != '\r')) {
+            canon_sink_write(s, crlf, 2);
+        } else {
+            sink_byte(s, *p);
+        }
+    }
+    if (with_crlf) {
+        canon_sink_write(s, crlf, 2);
+    }
+}
+
+/* Relaxed: lower-case name; unfold; WSP runs to one SP; no WSP at the value's end or
+ * around the colon. */
+static void header_relaxed(struct canon_sink *s, slice raw, slice cut, bool with_crlf)
+{
+    ptrdiff_t colon = slice_find(raw, ':');
+    size_t i = 0;
+    if (colon >= 0) {
+        slice name = slice_trim_right_fws(slice_make(raw.ptr, (size_t)colon));
+        for (size_t k = 0; k < name.len; k++) {
+            sink_byte(s, slice_lower(name.ptr[k]));
+        }
+        sink_byte(s, ':');
+        i = (size_t)colon + 1;
+    }
+    bool pending_sp = false, started = false;
+    for (; i < raw.len; i++) {
+        const uint8_t *p = raw.ptr + i;
+        if (cut.len && p == cut.ptr) {
+            i += cut.len - 1;
+            continue;
+        }
+        uint8_t c = *p;
+        if (c == '\n' || (c == '\r' && i + 1 < raw.len && raw.ptr[i + 1] == '\n')) {
+            continue; /* unfolding: line breaks vanish; the WSP after them stays */
+        }
+        if (c == ' ' || c == '\t') {
+            pending_sp = started;
+            continue;
+        }
+        if (pending_sp) {
+            sink_byte(s, ' ');
+            pending_sp = false;
+        }
+        sink_byte(s, c);
+        started = true;
+    }
+    if (with_crlf) {
+        canon_sink_write(s, crlf, 2);
+    }
+}
+
+void canon_header_without(struct canon_sink *s, enum canon_alg alg, slice raw, slice cut,
+                          bool with_crlf)
+{
+    if (alg == CANON_RELAXED) {
+        header_relaxed(s, raw, cut, with_crlf);
+    } else {
+        header_simple(s, raw, cut, with_crlf);
+    }
+}
+
+void canon_header(struct canon_sink *s, enum canon_alg alg, slice raw, bool with_crlf)
+{
+    canon_header_without(s, alg, raw, SLICE_NULL, with_crlf);
+}
+
+/* ---- body (RFC 6376 §3.4.3, §3.4.4) -------------------------------------------------- */
+
+/* Empty lines are held back (as a count) until a non-empty line shows they are not the
+ * trailing ones that both algorithms drop. */
+static void flush_empty(struct canon_sink *s, uint64_t *n_empty)
+{
+    for (; *n_empty > 0; (*n_empty)--) {
+        canon_sink_write(s, crlf, 2);
+    }
+}
+
+/* relaxed_line writes line (no line end) with WSP runs made one SP and trailing WSP gone;
+ * returns false if nothing is left (an empty line). */
+static bool relaxed_line(struct canon_sink *s, slice line, uint64_t *n_empty)
+{
+    size_t end = line.len;
+    while (end > 0 && (line.ptr[end - 1] == ' ' || line.ptr[end - 1] == '\t')) {
+        end--;
+    }
+    if (end == 0) {
+        return false;
+    }
+    flush_empty(s, n_empty);
+    size_t run = 0, i = 0;
+    while (i < end) {
+        uint8_t c = line.ptr[i];
+        if (c != ' ' && c != '\t') {
+            i++;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < end && (line.ptr[j] == ' ' || line.ptr[j] == '\t')) {
+            j++;
+        }
+        if (c == ' ' && j == i + 1) { /* a single SP is already canonical */
+            i = j;
+            continue;
+        }
+        canon_sink_write(s, line.ptr + run, i - run);
+        sink_byte(s, ' ');
+        run = i = j;
+    }
+    canon_sink_write(s, line.ptr + run, end - run);
+    return true;
+}
+
+uint64_t canon_body(struct canon_sink *s, enum canon_alg alg, slice body)
+{
+    uint64_t start = s->total, n_empty = 0;
+    size_t p = 0;
+    while (p < body.len) {
+        const uint8_t *lf = memchr(body.ptr + p, '\n', body.len - p);
+        size_t next = lf ? (size_t)(lf - body.ptr) + 1 : body.len;
+        size_t end = lf ? (size_t)(lf - body.ptr) : body.len;
+        if (lf && end > p && body.ptr[end - 1] == '\r') {
+            end--;
+        }
+        slice line = slice_make(body.ptr + p, end - p);
+        p = next;
+        bool wrote;
+        if (alg == CANON_RELAXED) {
+            wrote = relaxed_line(s, line, &n_empty);
+        } else {
+            wrote = line.len > 0;
+            if (wrote) {
+                flush_empty(s, &n_empty);
+                canon_sink_write(s, line.ptr, line.len);
+            }
+        }
+        if (wrote) {
+            canon_sink_write(s, crlf, 2); /* a last line without LF gets its CRLF too */
+        } else {
+            n_empty++;
+        }
+    }
+    /* §3.4.3: the simple canonical form of an empty body is one CRLF; §3.4.4: relaxed
+     * leaves it empty. */
+    if (alg == CANON_SIMPLE && s->total == start) {
+        canon_sink_write(s, crlf, 2);
+    }
+    return s->total - start;
+}
+
+/* ---- reference implementation ---------------------------------------------------------- */
+
+uint8_t *canon_body_ref(enum canon_alg alg, slice body, size_t *out_len)
+{
+    /* 1. Split into lines at LF, dropping one CR before each LF. */
+    size_t cap = body.len * 2 + 4, n = 0;
+    uint8_t *out = malloc(cap);
+    size_t p = 0;
+    while (p < body.len) {
+        size_t e = p;
+        while (e < body.len && body.ptr[e] != '\n') {
+            e++;
+        }
+        size_t le = e;
+        if (e < body.len && le > p && body.ptr[le - 1] == '\r') {
+            le--;
+        }
+        /* 2. Per line: relaxed compresses WSP runs and drops trailing WSP. */
+        size_t line_start = n;
+        for (size_t i = p; i < le; i++) {
+            uint8_t c = body.ptr[i];
+            bool wsp = c == ' ' || c == '\t';
+            if (alg == CANON_RELAXED && wsp) {
+                if (n > line_start && out[n - 1] == ' ') {
+                    continue;
+                }
+                c = ' ';
+            }
+            out[n++] = c;
+        }
+        if (alg == CANON_RELAXED) {
+            while (n > line_start && out[n - 1] == ' ') {
+                n--;
+            }
+        }
+        out[n++] = '\r';
+        out[n++] = '\n';
+        p = e < body.len ? e + 1 : e;
+    }
+    /* 3. Drop trailing empty lines. */
+    while (n >= 4 && out[n - 1] == '\n' && out[n - 2] == '\r' && out[n - 3] == '\n' &&
+           out[n - 4] == '\r') {
+        n -= 2;
+    }
+    if (n == 2) {
+        n = 0; /* the body was only empty lines */
+    }
+    if (alg == CANON_SIMPLE && n == 0) {
+        out[n++] = '\r';
+        out[n++] = '\n';
+    }
+    *out_len = n;
+    return out;
+}

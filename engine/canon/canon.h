@@ -1,0 +1,54 @@
+/* canon: 4. CANONICALIZE. RFC 6376 §3.4 simple and relaxed canonicalization of header
+ * fields and bodies, written to a byte sink (which hashes them; see verify/dkim.c).
+ *
+ * Line ends: mail in archives is often stored with LF only. Following every deployed
+ * verifier (and RFC 6376 §5.3's note that the message is in CRLF form on the wire), a bare
+ * LF is taken as CRLF, and CR LF stays CR LF. A CR not followed by LF is an ordinary byte.
+ *
+ * The sink buffers output and calls flush() with large blocks, so a hash update is not
+ * paid per byte. The body functions return the count of canonical bytes produced. */
+#ifndef AUTHSWEEP_CANON_H
+#define AUTHSWEEP_CANON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/core/slice.h"
+
+enum canon_alg {
+    CANON_SIMPLE = 0,
+    CANON_RELAXED = 1,
+};
+
+#define CANON_SINK_BUF 8192
+
+struct canon_sink {
+    void (*flush)(void *ctx, const uint8_t *p, size_t n);
+    void *ctx;
+    size_t len;
+    uint64_t total;
+    uint8_t buf[CANON_SINK_BUF];
+};
+
+void canon_sink_init(struct canon_sink *s, void (*flush)(void *, const uint8_t *, size_t),
+                     void *ctx);
+void canon_sink_write(struct canon_sink *s, const uint8_t *p, size_t n);
+void canon_sink_finish(struct canon_sink *s); /* flushes what is buffered */
+
+/* canon_header writes one header field (raw: name, colon, value, folding, optional final
+ * line end) in canonical form. with_crlf: end with CRLF (every signed field) or not (the
+ * signature field itself, RFC 6376 §3.7). */
+void canon_header(struct canon_sink *s, enum canon_alg alg, slice raw, bool with_crlf);
+/* canon_header_without writes raw with the bytes of `cut` (a sub-slice of raw: the b= value
+ * to be treated as empty, §3.7) left out. */
+void canon_header_without(struct canon_sink *s, enum canon_alg alg, slice raw, slice cut,
+                          bool with_crlf);
+/* canon_body writes the canonical body (§3.4.3, §3.4.4) and returns its length. */
+uint64_t canon_body(struct canon_sink *s, enum canon_alg alg, slice body);
+/* canon_body_ref is a deliberately plain, obviously-correct version of canon_body that
+ * builds the whole canonical body in memory (malloc'd, *out_len bytes); tests and fuzzers
+ * compare the fast path against it. */
+uint8_t *canon_body_ref(enum canon_alg alg, slice body, size_t *out_len);
+
+#endif

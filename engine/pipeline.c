@@ -1,0 +1,453 @@
+#include "engine/pipeline.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/core/arena.h"
+#include "engine/core/limits.h"
+#include "engine/header/addr.h"
+#include "engine/header/date.h"
+#include "engine/header/hdr.h"
+#include "engine/report/record.h"
+
+/* ---- one message: stages 3-8 ------------------------------------------------------------ */
+
+struct pipe_worker {
+    const struct pipe_config *cfg;
+    struct arena *arena;
+    struct dkim_thread *dkim;
+};
+
+struct pipe_worker *pipe_worker_new(const struct pipe_config *cfg)
+{
+    struct pipe_worker *w = xcalloc(1, sizeof(*w));
+    w->cfg = cfg;
+    w->arena = arena_new(256 * 1024);
+    w->dkim = dkim_thread_new();
+    return w;
+}
+
+void pipe_worker_free(struct pipe_worker *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    arena_free(w->arena);
+    dkim_thread_free(w->dkim);
+    xfree(w);
+}
+
+static void find_message_id(struct arena *a, const struct hdr_index *h, struct msg_result *r)
+{
+    ptrdiff_t k = hdr_find(h, SLICE_LIT("Message-ID"), 0);
+    if (k >= 0) {
+        slice v = hdr_unfold(a, h->f[k].value);
+        if (v.len > LIM_FIELD_ECHO_BYTES) {
+            v.len = LIM_FIELD_ECHO_BYTES;
+        }
+        r->has_message_id = true;
+        r->message_id = v;
+    }
+}
+
+/* RFC 9989 §4.4 / RFC 7489 §6.6.1: the author domain comes from a single From field; a
+ * message with several From fields, or several addresses in different domains, has no
+ * single author domain and says so. */
+static void find_from_domain(struct arena *a, const struct hdr_index *h, struct msg_result *r)
+{
+    size_t n = hdr_count(h, SLICE_LIT("From"));
+    if (n == 0) {
+        r->from_error = "no_from";
+        return;
+    }
+    if (n > 1) {
+        r->from_error = "multiple_from_fields";
+        return;
+    }
+    ptrdiff_t k = hdr_find(h, SLICE_LIT("From"), 0);
+    struct addr_list al;
+    enum addr_status st = addr_parse_list(a, &al, hdr_unfold(a, h->f[k].value));
+    if (st == ADDR_EMPTY || (st == ADDR_OK && al.n == 0)) {
+        r->from_error = "no_from_address";
+        return;
+    }
+    if (st != ADDR_OK) {
+        r->from_error = st == ADDR_TOO_MANY ? "too_many_from_addresses" : "from_syntax";
+        return;
+    }
+    for (size_t i = 1; i < al.n; i++) {
+        if (!slice_eq_ci(al.v[i].domain, al.v[0].domain)) {
+            r->from_error = "multiple_from_domains";
+            return;
+        }
+    }
+    if (al.v[0].domain.len == 0) {
+        r->from_error = "from_syntax";
+        return;
+    }
+    r->has_from_domain = true;
+    r->from_domain = al.v[0].domain;
+}
+
+/* The evaluation time for x= and t= (see --as-of). Received fields are prepended by each
+ * hop (RFC 5321 §4.4), so the topmost one with a date is the newest: the archive owner's
+ * receipt. */
+static void choose_as_of(struct arena *a, const struct pipe_config *cfg, const struct input_msg *m,
+                         const struct hdr_index *h, struct msg_result *r)
+{
+    r->has_as_of = true;
+    if (cfg->as_of == AS_OF_FIXED) {
+        r->as_of = cfg->as_of_fixed;
+        r->as_of_source = "fixed";
+        return;
+    }
+    if (cfg->as_of == AS_OF_RECEIVED) {
+        for (ptrdiff_t k = hdr_find(h, SLICE_LIT("Received"), 0); k >= 0;
+             k = hdr_find(h, SLICE_LIT("Received"), (size_t)k + 1)) {
+            slice v = hdr_unfold(a, h->f[k].value);
+            ptrdiff_t semi = -1;
+            for (size_t i = v.len; i-- > 0;) {
+                if (v.ptr[i] == ';') {
+                    semi = (ptrdiff_t)i;
+                    break;
+                }
+            }
+            int64_t t;
+            if (semi >= 0 && date_parse_rfc5322(slice_make(v.ptr + semi + 1,
+                                                            v.len - (size_t)semi - 1), &t)) {
+                r->as_of = t;
+                r->as_of_source = "received";
+                return;
+            }
+        }
+        int64_t t;
+        if (m->from_line.len > 0 && date_parse_from_line(m->from_line, &t)) {
+            r->as_of = t;
+            r->as_of_source = "mbox_from_line";
+            return;
+        }
+    }
+    r->as_of = cfg->run_started;
+    r->as_of_source = "now";
+}
+
+static const char *input_err_code(enum input_err e)
+{
+    switch (e) {
+    case INPUT_OK:
+        return NULL;
+    case INPUT_E_TOO_BIG:
+        return "message_too_big";
+    case INPUT_E_READ:
+        return "read_error";
+    case INPUT__ERR_COUNT:
+        break;
+    }
+    return "input_error";
+}
+
+static void count_dkim(const struct dkim_report *d, struct pipe_stats *st)
+{
+    bool any_pass = false;
+    st->c[PC_SIGS] += d->n_fields;
+    if (d->n_fields == 0) {
+        st->c[PC_NO_DKIM]++;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        enum pipe_counter c = PC_SIG_PERMERROR;
+        switch (d->sig[i].result) {
+        case AV_PASS:
+            c = PC_SIG_PASS;
+            any_pass = true;
+            break;
+        case AV_FAIL:
+            c = PC_SIG_FAIL;
+            break;
+        case AV_POLICY:
+            c = PC_SIG_POLICY;
+            break;
+        case AV_NEUTRAL:
+            c = PC_SIG_NEUTRAL;
+            break;
+        case AV_TEMPERROR:
+            c = PC_SIG_TEMPERROR;
+            break;
+        case AV_NONE:
+        case AV_SOFTFAIL:
+        case AV_PERMERROR:
+        case AV__COUNT:
+            break;
+        }
+        st->c[c]++;
+    }
+    st->c[PC_SIG_NEUTRAL] += d->n_fields - d->n; /* unlisted ones were skipped too */
+    st->c[PC_MSG_DKIM_PASS] += any_pass;
+}
+
+void pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
+                  struct pipe_stats *st)
+{
+    struct arena *a = w->arena;
+    arena_reset(a); /* the one reset per message */
+    struct msg_result r;
+    memset(&r, 0, sizeof(r));
+    r.in = m;
+    st->c[PC_MESSAGES]++;
+    if (m->err != INPUT_OK) {
+        r.error_code = input_err_code(m->err);
+        r.error_detail = m->err_detail;
+    } else {
+        struct hdr_index h;
+        enum hdr_status hs = hdr_parse(a, &h, m->raw);
+        find_message_id(a, &h, &r);
+        if (hs == HDR_TOO_MANY_FIELDS || hs == HDR_FIELD_TOO_LONG) {
+            r.error_code = hdr_status_name(hs);
+            r.error_detail = hs == HDR_TOO_MANY_FIELDS ? "more header fields than the limit"
+                                                       : "a header field over the size limit";
+        } else {
+            find_from_domain(a, &h, &r);
+            choose_as_of(a, w->cfg, m, &h, &r);
+            struct dkim_opts o = w->cfg->dkim;
+            o.now = r.as_of;
+            dkim_verify_message(w->dkim, a, w->cfg->resolver, w->cfg->keys, &o, &h, &r.dkim);
+            r.dkim_ran = true;
+            count_dkim(&r.dkim, st);
+        }
+    }
+    if (r.error_code) {
+        st->c[PC_ERRORS]++;
+    }
+    size_t mark = out->len;
+    if (!record_write(out, &r)) {
+        /* The record would pass LIM_RECORD_BYTES: say so instead, never drop it. */
+        out->len = mark;
+        struct msg_result e = { .in = m,
+                                .error_code = "record_too_large",
+                                .error_detail = "the record passed the output size limit" };
+        if (!record_write(out, &e)) {
+            abort(); /* a bare record always fits */
+        }
+    }
+    st->c[PC_RECORDS]++;
+}
+
+/* ---- threads ---------------------------------------------------------------------------- */
+
+struct batch {
+    uint64_t seq;
+    size_t n;
+    size_t bytes;
+    struct input_msg msgs[LIM_BATCH_MESSAGES];
+    struct sbuf out;
+    struct batch *next;
+    bool done;
+};
+
+struct pipe_shared {
+    const struct pipe_config *cfg;
+    pthread_mutex_t lock;
+    pthread_cond_t work, space, done;
+    struct batch *queue_head, *queue_tail; /* waiting for a worker */
+    struct batch **ring;                   /* in flight, by seq % cap */
+    size_t cap, inflight;
+    uint64_t next_write;
+    bool reading_finished;
+    uint64_t n_batches;
+    struct pipe_stats *worker_stats;
+    FILE *out;
+    bool write_failed;
+    int write_errno;
+    struct input_set *in;
+    const struct pipe_progress *progress;
+    uint64_t written_msgs;
+};
+
+struct worker_arg {
+    struct pipe_shared *sh;
+    size_t id;
+};
+
+static void *worker_main(void *p)
+{
+    struct worker_arg *wa = p;
+    struct pipe_shared *sh = wa->sh;
+    struct pipe_worker *w = pipe_worker_new(sh->cfg);
+    struct pipe_stats *st = &sh->worker_stats[wa->id];
+    for (;;) {
+        pthread_mutex_lock(&sh->lock);
+        while (sh->queue_head == NULL && !sh->reading_finished) {
+            pthread_cond_wait(&sh->work, &sh->lock);
+        }
+        struct batch *b = sh->queue_head;
+        if (b == NULL) {
+            pthread_mutex_unlock(&sh->lock);
+            break;
+        }
+        sh->queue_head = b->next;
+        if (sh->queue_head == NULL) {
+            sh->queue_tail = NULL;
+        }
+        pthread_mutex_unlock(&sh->lock);
+        for (size_t i = 0; i < b->n; i++) {
+            pipe_message(w, &b->msgs[i], &b->out, st);
+            input_msg_free(&b->msgs[i]);
+        }
+        pthread_mutex_lock(&sh->lock);
+        b->done = true;
+        pthread_cond_broadcast(&sh->done);
+        pthread_mutex_unlock(&sh->lock);
+    }
+    pipe_worker_free(w);
+    return NULL;
+}
+
+static void *writer_main(void *p)
+{
+    struct pipe_shared *sh = p;
+    struct timespec last = { 0 };
+    for (;;) {
+        pthread_mutex_lock(&sh->lock);
+        struct batch *b;
+        for (;;) {
+            b = sh->inflight ? sh->ring[sh->next_write % sh->cap] : NULL;
+            if (b && b->seq == sh->next_write && b->done) {
+                break;
+            }
+            if (sh->reading_finished && sh->next_write == sh->n_batches) {
+                b = NULL;
+                break;
+            }
+            pthread_cond_wait(&sh->done, &sh->lock);
+        }
+        pthread_mutex_unlock(&sh->lock);
+        if (b == NULL) {
+            break;
+        }
+        if (!sh->write_failed && b->out.len &&
+            fwrite(b->out.ptr, 1, b->out.len, sh->out) != b->out.len) {
+            sh->write_failed = true;
+            sh->write_errno = errno;
+        }
+        sh->written_msgs += b->n;
+        sbuf_cleanup(&b->out);
+        pthread_mutex_lock(&sh->lock);
+        sh->ring[sh->next_write % sh->cap] = NULL;
+        sh->next_write++;
+        sh->inflight--;
+        pthread_cond_signal(&sh->space);
+        pthread_mutex_unlock(&sh->lock);
+        xfree(b);
+        if (sh->progress && sh->progress->fn) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= 200) {
+                last = now;
+                sh->progress->fn(sh->progress->ctx, sh->written_msgs, input_bytes_read(sh->in),
+                                 input_bytes_total(sh->in));
+            }
+        }
+    }
+    return NULL;
+}
+
+static void submit(struct pipe_shared *sh, struct batch *b)
+{
+    pthread_mutex_lock(&sh->lock);
+    while (sh->inflight == sh->cap) {
+        pthread_cond_wait(&sh->space, &sh->lock);
+    }
+    b->seq = sh->n_batches++;
+    sh->ring[b->seq % sh->cap] = b;
+    sh->inflight++;
+    if (sh->queue_tail) {
+        sh->queue_tail->next = b;
+    } else {
+        sh->queue_head = b;
+    }
+    sh->queue_tail = b;
+    pthread_cond_signal(&sh->work);
+    pthread_mutex_unlock(&sh->lock);
+}
+
+static struct batch *batch_new(void)
+{
+    struct batch *b = xcalloc(1, sizeof(*b));
+    sbuf_init(&b->out, (size_t)LIM_RECORD_BYTES * LIM_BATCH_MESSAGES);
+    return b;
+}
+
+bool pipe_run(const struct pipe_config *cfg, struct input_set *in, FILE *out,
+              const struct pipe_progress *progress, struct pipe_stats *st)
+{
+    unsigned n = cfg->threads ? cfg->threads : 1;
+    struct pipe_shared sh = { .cfg = cfg, .out = out, .in = in, .progress = progress };
+    pthread_mutex_init(&sh.lock, NULL);
+    pthread_cond_init(&sh.work, NULL);
+    pthread_cond_init(&sh.space, NULL);
+    pthread_cond_init(&sh.done, NULL);
+    sh.cap = (size_t)n * LIM_INFLIGHT_BATCHES_PER_THREAD;
+    sh.ring = xcalloc(sh.cap, sizeof(*sh.ring));
+    sh.worker_stats = xcalloc(n, sizeof(*sh.worker_stats));
+    pthread_t *tids = xcalloc(n, sizeof(*tids));
+    struct worker_arg *args = xcalloc(n, sizeof(*args));
+    for (unsigned i = 0; i < n; i++) {
+        args[i] = (struct worker_arg){ &sh, i };
+        pthread_create(&tids[i], NULL, worker_main, &args[i]);
+    }
+    pthread_t wt;
+    pthread_create(&wt, NULL, writer_main, &sh);
+
+    struct batch *b = batch_new();
+    struct input_msg m;
+    while (input_next(in, &m)) {
+        b->msgs[b->n++] = m;
+        b->bytes += m.raw.len;
+        if (b->n == LIM_BATCH_MESSAGES || b->bytes >= LIM_BATCH_BYTES) {
+            submit(&sh, b);
+            b = batch_new();
+        }
+    }
+    if (b->n) {
+        submit(&sh, b);
+    } else {
+        sbuf_cleanup(&b->out);
+        xfree(b);
+    }
+    pthread_mutex_lock(&sh.lock);
+    sh.reading_finished = true;
+    pthread_cond_broadcast(&sh.work);
+    pthread_cond_broadcast(&sh.done);
+    pthread_mutex_unlock(&sh.lock);
+    for (unsigned i = 0; i < n; i++) {
+        pthread_join(tids[i], NULL);
+    }
+    pthread_join(wt, NULL);
+    if (progress && progress->fn) {
+        progress->fn(progress->ctx, sh.written_msgs, input_bytes_read(in), input_bytes_total(in));
+    }
+    memset(st, 0, sizeof(*st));
+    for (unsigned i = 0; i < n; i++) {
+        for (size_t k = 0; k < PC__COUNT; k++) {
+            st->c[k] += sh.worker_stats[i].c[k];
+        }
+    }
+    xfree(tids);
+    xfree(args);
+    xfree(sh.ring);
+    xfree(sh.worker_stats);
+    pthread_mutex_destroy(&sh.lock);
+    pthread_cond_destroy(&sh.work);
+    pthread_cond_destroy(&sh.space);
+    pthread_cond_destroy(&sh.done);
+    if (fflush(out) != 0 && !sh.write_failed) {
+        sh.write_failed = true;
+        sh.write_errno = errno;
+    }
+    if (sh.write_failed) {
+        errno = sh.write_errno;
+    }
+    return !sh.write_failed;
+}

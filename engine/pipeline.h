@@ -1,0 +1,84 @@
+/* pipeline: the stages in order, for one message, and the threads that run them.
+ *
+ *   1. READ + 2. SPLIT    io/input.c          bytes -> struct input_msg (main thread)
+ *   3. PARSE HEADERS      engine/header/      header index, Message-ID, From: domain, date
+ *   4. CANONICALIZE+HASH  engine/canon/       inside DKIM's body and header hashing
+ *   5. DNS                dns/                through struct dns_resolver
+ *   6. VERIFY             engine/verify/      DKIM signatures
+ *   7. POLICY             engine/policy/      (SPF, DMARC: later issues)
+ *   8. REPORT             engine/report/      one JSON line per message
+ *
+ * Threads: the main thread reads and splits messages into batches; N workers run stages
+ * 3-8 on whole batches, each with its own arena (reset once per message, in pipe_message
+ * only) and OpenSSL contexts; one writer thread emits finished batches strictly in input
+ * order. At most threads * LIM_INFLIGHT_BATCHES_PER_THREAD batches exist at once, so memory
+ * is bounded by that many batches whatever the archive's size. */
+#ifndef AUTHSWEEP_PIPELINE_H
+#define AUTHSWEEP_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dns/dns.h"
+#include "engine/core/sbuf.h"
+#include "engine/verify/dkim.h"
+#include "engine/verify/keycache.h"
+#include "io/input.h"
+
+enum as_of_mode {
+    AS_OF_RECEIVED = 0, /* newest Received date, else the From_ line date, else now */
+    AS_OF_NOW,
+    AS_OF_FIXED,
+};
+
+struct pipe_config {
+    struct dns_resolver *resolver;
+    struct keycache *keys;
+    struct dkim_opts dkim; /* .now is set per message */
+    enum as_of_mode as_of;
+    int64_t as_of_fixed;
+    int64_t run_started;   /* "now" for the whole run, so that records are reproducible */
+    unsigned threads;
+};
+
+/* Counters, summed over threads at the end. */
+enum pipe_counter {
+    PC_MESSAGES = 0,
+    PC_RECORDS,
+    PC_ERRORS,
+    PC_NO_DKIM,
+    PC_SIGS,
+    PC_SIG_PASS,
+    PC_SIG_FAIL,
+    PC_SIG_POLICY,
+    PC_SIG_NEUTRAL,
+    PC_SIG_TEMPERROR,
+    PC_SIG_PERMERROR,
+    PC_MSG_DKIM_PASS, /* messages with at least one passing signature */
+    PC__COUNT
+};
+
+struct pipe_stats {
+    uint64_t c[PC__COUNT];
+};
+
+/* pipe_message runs stages 3-8 on one message and appends its JSON line to out. Used by
+ * the workers, and directly by tests. `worker` is per-thread state from pipe_worker_new. */
+struct pipe_worker;
+struct pipe_worker *pipe_worker_new(const struct pipe_config *cfg);
+void pipe_worker_free(struct pipe_worker *w);
+void pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
+                  struct pipe_stats *st);
+
+/* pipe_run reads every message of `in`, verifies them on cfg->threads workers and writes
+ * the records in input order to `out`. Progress callbacks run on the writer thread.
+ * Returns false if writing failed (errno kept). */
+struct pipe_progress {
+    void (*fn)(void *ctx, uint64_t messages, uint64_t bytes_read, uint64_t bytes_total);
+    void *ctx;
+};
+bool pipe_run(const struct pipe_config *cfg, struct input_set *in, FILE *out,
+              const struct pipe_progress *progress, struct pipe_stats *st);
+
+#endif

@@ -1,0 +1,1 @@
+LIB_SRCS += engine/report/record.c engine/pipeline.c

@@ -1,0 +1,694 @@
+#include "engine/verify/dkim.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/core/b64.h"
+#include "engine/core/limits.h"
+#include "engine/header/tagval.h"
+#include "engine/verify/sig.h"
+
+static const char *const reason_names[DKIM_R__COUNT] = {
+    [DKIM_R_NONE] = NULL,
+    [DKIM_R_BODY_HASH_MISMATCH] = "body_hash_mismatch",
+    [DKIM_R_SIGNATURE_MISMATCH] = "signature_mismatch",
+    [DKIM_R_KEY_NOT_FOUND] = "key_not_found",
+    [DKIM_R_KEY_REVOKED] = "key_revoked",
+    [DKIM_R_KEY_SYNTAX] = "key_syntax",
+    [DKIM_R_KEY_TOO_SMALL] = "key_too_small",
+    [DKIM_R_KEY_TOO_LARGE] = "key_too_large",
+    [DKIM_R_KEY_TYPE_MISMATCH] = "key_type_mismatch",
+    [DKIM_R_KEY_HASH_NOT_ALLOWED] = "key_hash_not_allowed",
+    [DKIM_R_KEY_SERVICE] = "key_service",
+    [DKIM_R_KEY_SUBDOMAIN_FORBIDDEN] = "key_subdomain_forbidden",
+    [DKIM_R_TESTING_KEY] = "testing_key",
+    [DKIM_R_EXPIRED] = "expired",
+    [DKIM_R_FUTURE] = "future",
+    [DKIM_R_SIG_SYNTAX] = "sig_syntax",
+    [DKIM_R_UNSUPPORTED_ALGORITHM] = "unsupported_algorithm",
+    [DKIM_R_SHA1_REJECTED] = "sha1_rejected",
+    [DKIM_R_DNS_TEMPERROR] = "dns_temperror",
+    [DKIM_R_BODY_LENGTH_EXCEEDS] = "body_length_exceeds",
+    [DKIM_R_SKIPPED_LIMIT] = "skipped_limit",
+};
+
+const char *dkim_reason_name(enum dkim_reason r)
+{
+    return (unsigned)r < DKIM_R__COUNT ? reason_names[r] : "?";
+}
+
+enum auth_verdict dkim_reason_verdict(enum dkim_reason r)
+{
+    switch (r) {
+    case DKIM_R_NONE:
+    case DKIM_R_TESTING_KEY:
+        return AV_PASS;
+    case DKIM_R_BODY_HASH_MISMATCH:
+    case DKIM_R_SIGNATURE_MISMATCH:
+        return AV_FAIL;
+    case DKIM_R_KEY_TOO_SMALL:
+    case DKIM_R_KEY_TOO_LARGE:
+    case DKIM_R_SHA1_REJECTED:
+    case DKIM_R_EXPIRED:
+    case DKIM_R_FUTURE:
+        return AV_POLICY;
+    case DKIM_R_DNS_TEMPERROR:
+        return AV_TEMPERROR;
+    case DKIM_R_SKIPPED_LIMIT:
+        return AV_NEUTRAL;
+    case DKIM_R_KEY_NOT_FOUND:
+    case DKIM_R_KEY_REVOKED:
+    case DKIM_R_KEY_SYNTAX:
+    case DKIM_R_KEY_TYPE_MISMATCH:
+    case DKIM_R_KEY_HASH_NOT_ALLOWED:
+    case DKIM_R_KEY_SERVICE:
+    case DKIM_R_KEY_SUBDOMAIN_FORBIDDEN:
+    case DKIM_R_SIG_SYNTAX:
+    case DKIM_R_UNSUPPORTED_ALGORITHM:
+    case DKIM_R_BODY_LENGTH_EXCEEDS:
+    case DKIM_R__COUNT:
+        break;
+    }
+    return AV_PERMERROR;
+}
+
+const char *dkim_alg_name(enum dkim_alg a)
+{
+    switch (a) {
+    case DKIM_A_RSA_SHA256:
+        return "rsa-sha256";
+    case DKIM_A_ED25519_SHA256:
+        return "ed25519-sha256";
+    case DKIM_A_RSA_SHA1:
+        return "rsa-sha1";
+    case DKIM_A_UNKNOWN:
+        break;
+    }
+    return NULL;
+}
+
+/* ---- per-thread state and per-message body hash memo ---------------------------------- */
+
+struct dkim_thread {
+    struct sig_hash *hdr;
+    struct sig_hash *body[LIM_BODY_HASHES];
+};
+
+struct dkim_thread *dkim_thread_new(void)
+{
+    sig_global_init();
+    struct dkim_thread *t = xcalloc(1, sizeof(*t));
+    t->hdr = sig_hash_new();
+    for (size_t i = 0; i < LIM_BODY_HASHES; i++) {
+        t->body[i] = sig_hash_new();
+    }
+    return t;
+}
+
+void dkim_thread_free(struct dkim_thread *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    sig_hash_free(t->hdr);
+    for (size_t i = 0; i < LIM_BODY_HASHES; i++) {
+        sig_hash_free(t->body[i]);
+    }
+    xfree(t);
+}
+
+/* One body hash per distinct (hash, canonicalization, l=): §3.7 computes the body hash
+ * independently of the signature, so signatures that agree on these share it. */
+struct body_hash {
+    enum sig_hash_alg halg;
+    enum canon_alg canon;
+    bool has_l;
+    uint64_t l;
+    uint64_t canon_len; /* whole canonical body length */
+    size_t digest_len;
+    uint8_t digest[SIG_MAX_DIGEST];
+};
+
+struct body_memo {
+    size_t n;
+    struct body_hash h[LIM_BODY_HASHES];
+};
+
+struct body_target {
+    struct sig_hash *h;
+    uint64_t limit, fed;
+};
+
+struct body_fanout {
+    size_t n;
+    struct body_target t[LIM_BODY_HASHES];
+};
+
+static void fanout_flush(void *ctx, const uint8_t *p, size_t n)
+{
+    struct body_fanout *f = ctx;
+    for (size_t i = 0; i < f->n; i++) {
+        struct body_target *t = &f->t[i];
+        uint64_t room = t->limit - t->fed;
+        size_t k = room < n ? (size_t)room : n;
+        sig_hash_update(t->h, p, k);
+        t->fed += k;
+    }
+}
+
+/* body_hash_get returns the memoised hash, computing it (for one canonicalization, every
+ * pending (hash, l=) of that canonicalization in the same pass) when first asked. NULL
+ * when the memo is full (more distinct specs than LIM_BODY_HASHES). */
+static const struct body_hash *body_hash_get(struct dkim_thread *t, struct body_memo *m,
+                                             slice body, enum sig_hash_alg halg,
+                                             enum canon_alg canon, bool has_l, uint64_t l)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        struct body_hash *b = &m->h[i];
+        if (b->halg == halg && b->canon == canon && b->has_l == has_l && (!has_l || b->l == l)) {
+            return b;
+        }
+    }
+    if (m->n == LIM_BODY_HASHES) {
+        return NULL;
+    }
+    struct body_hash *b = &m->h[m->n];
+    *b = (struct body_hash){ .halg = halg, .canon = canon, .has_l = has_l, .l = l };
+    struct body_fanout f = { .n = 1 };
+    f.t[0] = (struct body_target){ t->body[m->n], has_l ? l : UINT64_MAX, 0 };
+    sig_hash_init(t->body[m->n], halg);
+    struct canon_sink *s = xmalloc(sizeof(*s));
+    canon_sink_init(s, fanout_flush, &f);
+    b->canon_len = canon_body(s, canon, body);
+    canon_sink_finish(s);
+    xfree(s);
+    b->digest_len = sig_hash_final(t->body[m->n], b->digest);
+    m->n++;
+    return b;
+}
+
+/* ---- signature field parsing ----------------------------------------------------------- */
+
+struct parsed_sig {
+    struct tv_list tags;
+    const struct tv_pair *b_pair;
+    slice h;
+    uint8_t *bsig;
+    size_t bsig_len;
+    uint8_t bh[SIG_MAX_DIGEST];
+    size_t bh_len;
+    bool has_t, has_x;
+    uint64_t t, x;
+};
+
+static bool domain_equal_or_parent(slice sub, slice parent)
+{
+    if (slice_eq_ci(sub, parent)) {
+        return true;
+    }
+    if (sub.len <= parent.len + 1) {
+        return false;
+    }
+    return sub.ptr[sub.len - parent.len - 1] == '.' && slice_has_suffix_ci(sub, parent);
+}
+
+static bool h_has_from(slice h)
+{
+    slice rest = h, item;
+    while (rest.len > 0) {
+        if (!slice_take_until(&rest, ':', &item)) {
+            item = rest;
+            rest.len = 0;
+        }
+        if (slice_eq_ci(slice_trim_fws(item), SLICE_LIT("from"))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_canon(slice c, enum canon_alg *hc, enum canon_alg *bc)
+{
+    slice head = c, body = SLICE_LIT("simple");
+    ptrdiff_t slash = slice_find(c, '/');
+    if (slash >= 0) {
+        head = slice_make(c.ptr, (size_t)slash);
+        body = slice_make(c.ptr + slash + 1, c.len - (size_t)slash - 1);
+    }
+    bool ok = true;
+    slice parts[2] = { head, body };
+    enum canon_alg *outs[2] = { hc, bc };
+    for (int k = 0; k < 2; k++) {
+        if (slice_eq(parts[k], SLICE_LIT("simple"))) {
+            *outs[k] = CANON_SIMPLE;
+        } else if (slice_eq(parts[k], SLICE_LIT("relaxed"))) {
+            *outs[k] = CANON_RELAXED;
+        } else {
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static bool q_has_dns_txt(slice q)
+{
+    slice rest = q, item;
+    while (rest.len > 0) {
+        if (!slice_take_until(&rest, ':', &item)) {
+            item = rest;
+            rest.len = 0;
+        }
+        if (slice_eq_ci(slice_trim_fws(item), SLICE_LIT("dns/txt"))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+#define SYNTAX(msg)                                                                               \
+    do {                                                                                          \
+        out->detail = (msg);                                                                      \
+        return DKIM_R_SIG_SYNTAX;                                                                 \
+    } while (0)
+
+/* parse_sig checks steps 1 and 2 of dkim.h and fills *out and *ps. */
+static enum dkim_reason parse_sig(struct arena *a, const struct hdr_field *f,
+                                  struct dkim_sig *out, struct parsed_sig *ps)
+{
+    slice bad, v;
+    enum tv_status st = tv_parse(a, &ps->tags, f->value, &bad);
+    if (st != TV_OK) {
+        SYNTAX(st == TV_E_DUPLICATE ? "duplicate tag" : "malformed tag-list");
+    }
+    const struct tv_list *tl = &ps->tags;
+    tv_get(tl, SLICE_LIT("d"), &out->d);
+    tv_get(tl, SLICE_LIT("s"), &out->s);
+    tv_get(tl, SLICE_LIT("a"), &out->a);
+    ps->b_pair = tv_find(tl, SLICE_LIT("b"));
+    if (ps->b_pair) {
+        out->b = ps->b_pair->value;
+    }
+    static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
+    for (size_t k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
+        size_t n = k == 3 ? 2 : 1;
+        if (!tv_get(tl, slice_make(required[k], n), &v)) {
+            static const char *const msgs[] = { "missing v=", "missing a=", "missing b=",
+                                                "missing bh=", "missing d=", "missing h=",
+                                                "missing s=" };
+            SYNTAX(msgs[k]);
+        }
+    }
+    tv_get(tl, SLICE_LIT("v"), &v);
+    if (!slice_eq(v, SLICE_LIT("1"))) {
+        SYNTAX("v= is not 1"); /* §6.1.1: incompatible version */
+    }
+    if (out->d.len == 0 || out->s.len == 0) {
+        SYNTAX("empty d= or s=");
+    }
+    /* c= (default simple/simple, §3.5) */
+    out->c = SLICE_LIT("simple/simple");
+    out->hc = out->bc = CANON_SIMPLE;
+    if (tv_get(tl, SLICE_LIT("c"), &v)) {
+        out->c = v;
+        if (!parse_canon(v, &out->hc, &out->bc)) {
+            SYNTAX("unknown canonicalization in c=");
+        }
+    }
+    /* i= (default "@d"); its domain must be d= or below (§6.1.1). */
+    if (tv_get(tl, SLICE_LIT("i"), &out->i)) {
+        ptrdiff_t at = -1;
+        for (size_t k = out->i.len; k-- > 0;) {
+            if (out->i.ptr[k] == '@') {
+                at = (ptrdiff_t)k;
+                break;
+            }
+        }
+        if (at < 0) {
+            SYNTAX("i= has no @");
+        }
+        slice idom = slice_make(out->i.ptr + at + 1, out->i.len - (size_t)at - 1);
+        if (!domain_equal_or_parent(idom, out->d)) {
+            SYNTAX("i= domain is not d= or a subdomain of it");
+        }
+    } else {
+        size_t n = out->d.len + 1;
+        uint8_t *p = arena_alloc(a, n);
+        p[0] = '@';
+        memcpy(p + 1, out->d.ptr, out->d.len);
+        out->i = slice_make(p, n);
+    }
+    tv_get(tl, SLICE_LIT("h"), &ps->h);
+    if (!h_has_from(ps->h)) {
+        SYNTAX("From is not in h="); /* §6.1.1: From field not signed */
+    }
+    if (tv_get(tl, SLICE_LIT("l"), &v)) {
+        out->has_l = true;
+        if (!slice_u64_all(v, &out->l)) {
+            /* 76 digits are allowed (§3.5); past 2^64 it is larger than any body. */
+            bool digits = v.len > 0;
+            for (size_t k = 0; k < v.len; k++) {
+                digits = digits && v.ptr[k] >= '0' && v.ptr[k] <= '9';
+            }
+            if (!digits || v.len > 76) {
+                SYNTAX("l= is not a number");
+            }
+            out->l = UINT64_MAX;
+        }
+    }
+    if (tv_get(tl, SLICE_LIT("q"), &v) && !q_has_dns_txt(v)) {
+        SYNTAX("q= does not offer dns/txt");
+    }
+    ps->has_t = tv_get(tl, SLICE_LIT("t"), &v);
+    if (ps->has_t && !slice_u64_all(v, &ps->t)) {
+        SYNTAX("t= is not a number");
+    }
+    ps->has_x = tv_get(tl, SLICE_LIT("x"), &v);
+    if (ps->has_x && !slice_u64_all(v, &ps->x)) {
+        SYNTAX("x= is not a number");
+    }
+    if (ps->has_t && ps->has_x && ps->x <= ps->t) {
+        SYNTAX("x= is not after t="); /* §3.5: x= MUST be greater than t= */
+    }
+    /* b= and bh= are base64 (FWS allowed inside, §2.4). */
+    size_t cap = b64_decoded_max(out->b.len);
+    if (cap > LIM_DKIM_SIG_BYTES) {
+        cap = LIM_DKIM_SIG_BYTES;
+    }
+    ps->bsig = arena_alloc(a, cap);
+    if (!b64_decode(ps->bsig, cap, &ps->bsig_len, out->b) || ps->bsig_len == 0) {
+        SYNTAX("b= is not valid base64");
+    }
+    tv_get(tl, SLICE_LIT("bh"), &v);
+    if (!b64_decode(ps->bh, sizeof(ps->bh), &ps->bh_len, v) || ps->bh_len == 0) {
+        SYNTAX("bh= is not valid base64");
+    }
+    /* a= (§3.5, RFC 8463 §3) */
+    if (slice_eq_ci(out->a, SLICE_LIT("rsa-sha256"))) {
+        out->alg = DKIM_A_RSA_SHA256;
+    } else if (slice_eq_ci(out->a, SLICE_LIT("ed25519-sha256"))) {
+        out->alg = DKIM_A_ED25519_SHA256;
+    } else if (slice_eq_ci(out->a, SLICE_LIT("rsa-sha1"))) {
+        out->alg = DKIM_A_RSA_SHA1;
+    } else {
+        out->detail = "unknown a=";
+        return DKIM_R_UNSUPPORTED_ALGORITHM;
+    }
+    return DKIM_R_NONE;
+}
+#undef SYNTAX
+
+/* ---- key retrieval (§6.1.2) -------------------------------------------------------------- */
+
+struct key_pick {
+    const struct keycache_entry *e;
+    enum dkim_reason reason;
+    bool pending;
+};
+
+static struct key_pick fetch_key(struct arena *a, struct dns_resolver *r, struct keycache *kc,
+                                 const struct dkim_sig *s, const char **detail)
+{
+    struct key_pick kp = { 0 };
+    size_t n = s->s.len + 12 + s->d.len;
+    uint8_t *name = arena_alloc(a, n);
+    memcpy(name, s->s.ptr, s->s.len);
+    memcpy(name + s->s.len, "._domainkey.", 12);
+    memcpy(name + s->s.len + 12, s->d.ptr, s->d.len);
+    const struct dns_answer *ans = NULL;
+    enum dns_status st = dns_lookup(r, slice_make(name, n), DNS_T_TXT, &ans);
+    switch (st) {
+    case DNS_OK:
+        break;
+    case DNS_PENDING:
+        kp.pending = true;
+        return kp;
+    case DNS_BADNAME:
+        *detail = "s=/d= do not make a valid DNS name";
+        kp.reason = DKIM_R_SIG_SYNTAX;
+        return kp;
+    case DNS_NXDOMAIN:
+    case DNS_NODATA:
+        *detail = st == DNS_NXDOMAIN ? "no key record (NXDOMAIN)" : "no key record (no TXT)";
+        kp.reason = DKIM_R_KEY_NOT_FOUND;
+        dns_release(r, ans);
+        return kp;
+    case DNS_TIMEOUT:
+    case DNS_SERVFAIL:
+    case DNS__STATUS_COUNT:
+        *detail = st == DNS_TIMEOUT ? "key lookup timed out" : "key lookup failed (SERVFAIL)";
+        kp.reason = DKIM_R_DNS_TEMPERROR;
+        dns_release(r, ans);
+        return kp;
+    }
+    /* Several TXT records: use the first that is a usable key, else report the first
+     * record's problem (§6.1.2 lets the verifier choose). */
+    const struct keycache_entry *first = NULL;
+    for (size_t k = 0; k < ans->n_rr; k++) {
+        slice txt;
+        if (!dns_txt_join(&ans->rr[k], a, &txt)) {
+            continue;
+        }
+        const struct keycache_entry *e = keycache_get(kc, txt);
+        if (e->status == KC_KEY_OK) {
+            keycache_put(first);
+            first = e;
+            break;
+        }
+        if (first == NULL) {
+            first = e;
+        } else {
+            keycache_put(e);
+        }
+    }
+    dns_release(r, ans);
+    if (first == NULL) {
+        *detail = "no usable TXT record";
+        kp.reason = DKIM_R_KEY_SYNTAX;
+        return kp;
+    }
+    kp.e = first;
+    switch (first->status) {
+    case KC_KEY_OK:
+        break;
+    case KC_KEY_SYNTAX:
+    case KC_KEY_UNKNOWN_TYPE:
+        *detail = first->status == KC_KEY_UNKNOWN_TYPE ? "key record k= names an unknown type"
+                                                       : "key record is malformed";
+        kp.reason = DKIM_R_KEY_SYNTAX;
+        break;
+    case KC_KEY_REVOKED:
+        *detail = "key record has an empty p= (revoked)";
+        kp.reason = DKIM_R_KEY_REVOKED;
+        break;
+    case KC_KEY_WRONG_TYPE:
+        *detail = "p= holds a key of another type";
+        kp.reason = DKIM_R_KEY_TYPE_MISMATCH;
+        break;
+    }
+    return kp;
+}
+
+/* key_rules applies §3.6.1's key record rules to the signature (step 4). */
+static enum dkim_reason key_rules(const struct keycache_entry *e, struct dkim_sig *s)
+{
+    const struct keyrec *k = &e->rec;
+    enum sig_key_type want = s->alg == DKIM_A_ED25519_SHA256 ? SIG_KEY_ED25519 : SIG_KEY_RSA;
+    if (k->type != want) {
+        s->detail = "a= and the key record's k= disagree";
+        return DKIM_R_KEY_TYPE_MISMATCH;
+    }
+    bool sha1 = s->alg == DKIM_A_RSA_SHA1;
+    if ((sha1 && !k->h_sha1) || (!sha1 && !k->h_sha256)) {
+        s->detail = "the key record's h= does not allow this hash";
+        return DKIM_R_KEY_HASH_NOT_ALLOWED;
+    }
+    if (!k->service_email) {
+        s->detail = "the key record's s= does not include email";
+        return DKIM_R_KEY_SERVICE;
+    }
+    if (k->strict) {
+        ptrdiff_t at = -1;
+        for (size_t j = s->i.len; j-- > 0;) {
+            if (s->i.ptr[j] == '@') {
+                at = (ptrdiff_t)j;
+                break;
+            }
+        }
+        slice idom = slice_make(s->i.ptr + at + 1, s->i.len - (size_t)(at + 1));
+        if (!slice_eq_ci(idom, s->d)) {
+            s->detail = "key has t=s but i= is a subdomain of d=";
+            return DKIM_R_KEY_SUBDOMAIN_FORBIDDEN;
+        }
+    }
+    return DKIM_R_NONE;
+}
+
+/* ---- header hash (§3.7, §5.4.2) ---------------------------------------------------------- */
+
+static void hdr_hash_flush(void *ctx, const uint8_t *p, size_t n)
+{
+    sig_hash_update(ctx, p, n);
+}
+
+/* header_hash hashes the fields named in h= (each name takes the next instance from the
+ * bottom; names with no instance left contribute nothing, §5.4.2), then the signature
+ * field with b= emptied and no final CRLF. */
+static size_t header_hash(struct dkim_thread *t, struct arena *a, const struct hdr_index *h,
+                          const struct hdr_field *self, const struct parsed_sig *ps,
+                          enum canon_alg hc, enum sig_hash_alg halg, uint8_t out[SIG_MAX_DIGEST])
+{
+    sig_hash_init(t->hdr, halg);
+    struct canon_sink *s = arena_alloc(a, sizeof(*s));
+    canon_sink_init(s, hdr_hash_flush, t->hdr);
+    bool *used = arena_array(a, h->n, sizeof(bool));
+    slice rest = ps->h, name;
+    size_t n_names = 0;
+    while (rest.len > 0 && n_names < LIM_DKIM_H_NAMES) {
+        if (!slice_take_until(&rest, ':', &name)) {
+            name = rest;
+            rest.len = 0;
+        }
+        name = slice_trim_fws(name);
+        n_names++;
+        for (size_t k = h->n; k-- > 0;) {
+            const struct hdr_field *f = &h->f[k];
+            if (!used[k] && f->name_ok && f->name.len == name.len && slice_eq_ci(f->name, name)) {
+                used[k] = true;
+                canon_header(s, hc, f->raw, true);
+                break;
+            }
+        }
+    }
+    canon_header_without(s, hc, self->raw, ps->b_pair->raw_value, false);
+    canon_sink_finish(s);
+    return sig_hash_final(t->hdr, out);
+}
+
+/* ---- one signature ------------------------------------------------------------------------ */
+
+static enum dkim_reason verify_one(struct dkim_thread *t, struct arena *a, struct dns_resolver *r,
+                                   struct keycache *kc, const struct dkim_opts *o,
+                                   const struct hdr_index *h, struct body_memo *memo,
+                                   struct dkim_sig *s, bool *pending)
+{
+    const struct hdr_field *f = &h->f[s->field];
+    struct parsed_sig ps;
+    memset(&ps, 0, sizeof(ps));
+    enum dkim_reason rs = parse_sig(a, f, s, &ps);
+    if (rs != DKIM_R_NONE) {
+        return rs;
+    }
+    struct key_pick kp = fetch_key(a, r, kc, s, &s->detail);
+    if (kp.pending) {
+        *pending = true;
+        return DKIM_R_DNS_TEMPERROR;
+    }
+    if (kp.reason != DKIM_R_NONE) {
+        keycache_put(kp.e);
+        return kp.reason;
+    }
+    s->testing = kp.e->rec.testing;
+    s->bits = kp.e->bits;
+    rs = key_rules(kp.e, s);
+    if (rs == DKIM_R_NONE && s->alg != DKIM_A_ED25519_SHA256 && s->bits > LIM_RSA_MAX_BITS) {
+        s->detail = "RSA key larger than 8192 bits: not verified";
+        rs = DKIM_R_KEY_TOO_LARGE;
+    }
+    if (rs != DKIM_R_NONE) {
+        keycache_put(kp.e);
+        return rs;
+    }
+    enum sig_hash_alg halg = s->alg == DKIM_A_RSA_SHA1 ? SIG_SHA1 : SIG_SHA256;
+    /* Step 5: body hash. */
+    const struct body_hash *bh = body_hash_get(t, memo, h->body, halg, s->bc, s->has_l, s->l);
+    if (bh == NULL) {
+        s->detail = "too many distinct body hashes in one message";
+        keycache_put(kp.e);
+        return DKIM_R_SIG_SYNTAX;
+    }
+    if (s->has_l) {
+        s->has_unsigned = true;
+        s->unsigned_body_bytes = bh->canon_len > s->l ? bh->canon_len - s->l : 0;
+        if (s->l > bh->canon_len) {
+            /* §3.5: l= MUST NOT be larger than the canonical body. */
+            s->detail = "l= is larger than the canonicalized body";
+            keycache_put(kp.e);
+            return DKIM_R_BODY_LENGTH_EXCEEDS;
+        }
+    }
+    if (bh->digest_len != ps.bh_len || memcmp(bh->digest, ps.bh, bh->digest_len) != 0) {
+        keycache_put(kp.e);
+        return DKIM_R_BODY_HASH_MISMATCH;
+    }
+    /* Step 6: header hash and signature. */
+    uint8_t hd[SIG_MAX_DIGEST];
+    size_t hd_len = header_hash(t, a, h, f, &ps, s->hc, halg, hd);
+    bool ok = sig_verify(kp.e->key, halg, hd, hd_len, slice_make(ps.bsig, ps.bsig_len));
+    keycache_put(kp.e);
+    if (!ok) {
+        return DKIM_R_SIGNATURE_MISMATCH;
+    }
+    /* Step 7: acceptability of a signature that verifies. */
+    if (s->alg == DKIM_A_RSA_SHA1 && !o->allow_sha1) {
+        s->detail = "verifies, but rsa-sha1 is not acceptable (RFC 8301 §3.1)";
+        return DKIM_R_SHA1_REJECTED;
+    }
+    if (s->alg != DKIM_A_ED25519_SHA256 && s->bits < LIM_RSA_MIN_BITS) {
+        s->detail = "verifies, but RSA keys under 1024 bits are not acceptable (RFC 8301 §3.2)";
+        return DKIM_R_KEY_TOO_SMALL;
+    }
+    if (ps.has_x && (int64_t)ps.x >= 0 && o->now > (int64_t)ps.x) {
+        s->detail = "verifies, but x= is before the evaluation time";
+        return DKIM_R_EXPIRED;
+    }
+    if (ps.has_t && ps.t > (uint64_t)INT64_MAX / 2) {
+        s->detail = "verifies, but t= is absurdly far in the future";
+        return DKIM_R_FUTURE;
+    }
+    if (ps.has_t && (int64_t)ps.t > o->now + o->clock_skew) {
+        s->detail = "verifies, but t= is after the evaluation time";
+        return DKIM_R_FUTURE;
+    }
+    if (s->alg == DKIM_A_RSA_SHA1) {
+        s->detail = "verifies with rsa-sha1, accepted because of --allow-sha1";
+    }
+    return s->testing ? DKIM_R_TESTING_KEY : DKIM_R_NONE;
+}
+
+void dkim_verify_message(struct dkim_thread *t, struct arena *a, struct dns_resolver *r,
+                         struct keycache *kc, const struct dkim_opts *o,
+                         const struct hdr_index *h, struct dkim_report *out)
+{
+    static const slice name = SLICE_INIT("DKIM-Signature");
+    memset(out, 0, sizeof(*out));
+    out->n_fields = hdr_count(h, name);
+    size_t n_list = out->n_fields < o->max_sigs + LIM_DKIM_SIGS_REPORTED
+                        ? out->n_fields
+                        : o->max_sigs + LIM_DKIM_SIGS_REPORTED;
+    if (n_list == 0) {
+        return;
+    }
+    out->sig = ARENA_ARRAY(a, struct dkim_sig, n_list);
+    struct body_memo *memo = arena_zalloc(a, sizeof(*memo));
+    ptrdiff_t k = -1;
+    for (size_t n = 0; n < n_list; n++) {
+        k = hdr_find(h, name, (size_t)(k + 1));
+        struct dkim_sig *s = &out->sig[n];
+        s->field = (size_t)k;
+        if (n >= o->max_sigs) {
+            /* Over the limit: reported, not verified. Show what the tags say. */
+            struct parsed_sig ps;
+            memset(&ps, 0, sizeof(ps));
+            (void)parse_sig(a, &h->f[k], s, &ps);
+            s->detail = "over --max-signatures: not verified";
+            s->reason = DKIM_R_SKIPPED_LIMIT;
+        } else {
+            s->reason = verify_one(t, a, r, kc, o, h, memo, s, &out->pending);
+        }
+        s->result = dkim_reason_verdict(s->reason);
+        if (s->reason == DKIM_R_NONE) {
+            s->detail = NULL;
+        }
+    }
+    out->n = n_list;
+}

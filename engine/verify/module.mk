@@ -1,0 +1,3 @@
+LIB_SRCS += engine/verify/sig.c engine/verify/keyrec.c engine/verify/keycache.c \
+            engine/verify/dkim.c
+TEST_SRCS += tests/engine/verify/test_dkim.c

@@ -1,0 +1,246 @@
+#include "engine/verify/sig.h"
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+
+#include "engine/core/arena.h"
+
+struct sig_key {
+    EVP_PKEY *pkey;
+    enum sig_key_type type;
+};
+
+struct sig_hash {
+    EVP_MD_CTX *ctx;
+};
+
+struct sig_privkey {
+    EVP_PKEY *pkey;
+    enum sig_key_type type;
+};
+
+/* Fetched once per process (OpenSSL 3: implicit fetches per call are costly). */
+static EVP_MD *md_sha1, *md_sha256;
+static pthread_once_t sig_once = PTHREAD_ONCE_INIT;
+
+static void sig_fetch(void)
+{
+    md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (md_sha1 == NULL || md_sha256 == NULL) {
+        abort();
+    }
+}
+
+void sig_global_init(void)
+{
+    pthread_once(&sig_once, sig_fetch);
+}
+
+void sig_global_cleanup(void)
+{
+    /* Process lifetime: freed at exit by OpenSSL's own cleanup. */
+}
+
+static const EVP_MD *md_of(enum sig_hash_alg alg)
+{
+    sig_global_init();
+    return alg == SIG_SHA1 ? md_sha1 : md_sha256;
+}
+
+enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_key **out,
+                                  unsigned *out_bits)
+{
+    EVP_PKEY *pk = NULL;
+    if (type == SIG_KEY_ED25519) {
+        if (der.len != 32) {
+            return SIG_KEY_BAD;
+        }
+        pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der.ptr, der.len);
+    } else {
+        const unsigned char *p = der.ptr;
+        pk = d2i_PUBKEY(NULL, &p, (long)der.len);
+        if (pk != NULL && p != der.ptr + der.len) {
+            EVP_PKEY_free(pk); /* trailing garbage after the key */
+            pk = NULL;
+        }
+        if (pk == NULL) {
+            /* Some publishers put a bare PKCS#1 RSAPublicKey in p= (go-msgauth accepts it). */
+            p = der.ptr;
+            pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)der.len);
+            if (pk != NULL && p != der.ptr + der.len) {
+                EVP_PKEY_free(pk);
+                pk = NULL;
+            }
+        }
+        if (pk != NULL && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+            EVP_PKEY_free(pk);
+            return SIG_KEY_WRONG_TYPE;
+        }
+    }
+    if (pk == NULL) {
+        return SIG_KEY_BAD;
+    }
+    struct sig_key *k = xcalloc(1, sizeof(*k));
+    k->pkey = pk;
+    k->type = type;
+    *out = k;
+    *out_bits = (unsigned)EVP_PKEY_get_bits(pk);
+    return SIG_KEY_OK;
+}
+
+void sig_key_free(struct sig_key *k)
+{
+    if (k == NULL) {
+        return;
+    }
+    EVP_PKEY_free(k->pkey);
+    xfree(k);
+}
+
+struct sig_hash *sig_hash_new(void)
+{
+    struct sig_hash *h = xcalloc(1, sizeof(*h));
+    h->ctx = EVP_MD_CTX_new();
+    if (h->ctx == NULL) {
+        abort();
+    }
+    return h;
+}
+
+void sig_hash_free(struct sig_hash *h)
+{
+    if (h == NULL) {
+        return;
+    }
+    EVP_MD_CTX_free(h->ctx);
+    xfree(h);
+}
+
+void sig_hash_init(struct sig_hash *h, enum sig_hash_alg alg)
+{
+    if (EVP_DigestInit_ex2(h->ctx, md_of(alg), NULL) != 1) {
+        abort();
+    }
+}
+
+void sig_hash_update(struct sig_hash *h, const void *p, size_t n)
+{
+    if (n) {
+        EVP_DigestUpdate(h->ctx, p, n);
+    }
+}
+
+size_t sig_hash_final(struct sig_hash *h, uint8_t out[SIG_MAX_DIGEST])
+{
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(h->ctx, out, &n);
+    return n;
+}
+
+size_t sig_hash_oneshot(enum sig_hash_alg alg, const void *p, size_t n,
+                        uint8_t out[SIG_MAX_DIGEST])
+{
+    unsigned int len = 0;
+    if (EVP_Digest(p, n, out, &len, md_of(alg), NULL) != 1) {
+        abort();
+    }
+    return len;
+}
+
+bool sig_verify(const struct sig_key *k, enum sig_hash_alg alg, const uint8_t *digest,
+                size_t digest_len, slice sig)
+{
+    bool ok = false;
+    if (k->type == SIG_KEY_ED25519) {
+        /* RFC 8463 §3: Ed25519 (pure) over the SHA-256 hash of the canonical headers. */
+        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        if (c && EVP_DigestVerifyInit_ex(c, NULL, NULL, NULL, NULL, k->pkey, NULL) == 1) {
+            ok = EVP_DigestVerify(c, sig.ptr, sig.len, digest, digest_len) == 1;
+        }
+        EVP_MD_CTX_free(c);
+        return ok;
+    }
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+    if (pc && EVP_PKEY_verify_init(pc) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+        EVP_PKEY_CTX_set_signature_md(pc, md_of(alg)) == 1) {
+        ok = EVP_PKEY_verify(pc, sig.ptr, sig.len, digest, digest_len) == 1;
+    }
+    EVP_PKEY_CTX_free(pc);
+    return ok;
+}
+
+struct sig_privkey *sig_privkey_from_pem(slice pem)
+{
+    BIO *b = BIO_new_mem_buf(pem.ptr, (int)pem.len);
+    EVP_PKEY *pk = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
+    BIO_free(b);
+    if (pk == NULL) {
+        return NULL;
+    }
+    struct sig_privkey *k = xcalloc(1, sizeof(*k));
+    k->pkey = pk;
+    k->type = EVP_PKEY_get_base_id(pk) == EVP_PKEY_ED25519 ? SIG_KEY_ED25519 : SIG_KEY_RSA;
+    return k;
+}
+
+struct sig_privkey *sig_privkey_generate(enum sig_key_type type, unsigned bits)
+{
+    EVP_PKEY *pk = type == SIG_KEY_ED25519 ? EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")
+                                           : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+    if (pk == NULL) {
+        return NULL;
+    }
+    struct sig_privkey *k = xcalloc(1, sizeof(*k));
+    k->pkey = pk;
+    k->type = type;
+    return k;
+}
+
+void sig_privkey_free(struct sig_privkey *k)
+{
+    if (k == NULL) {
+        return;
+    }
+    EVP_PKEY_free(k->pkey);
+    xfree(k);
+}
+
+size_t sig_privkey_public_der(const struct sig_privkey *k, uint8_t *out, size_t cap)
+{
+    if (k->type == SIG_KEY_ED25519) {
+        size_t n = cap;
+        return EVP_PKEY_get_raw_public_key(k->pkey, out, &n) == 1 ? n : 0;
+    }
+    int n = i2d_PUBKEY(k->pkey, NULL);
+    if (n <= 0 || (size_t)n > cap) {
+        return 0;
+    }
+    unsigned char *p = out;
+    return (size_t)i2d_PUBKEY(k->pkey, &p);
+}
+
+size_t sig_sign(const struct sig_privkey *k, enum sig_hash_alg alg, const uint8_t *digest,
+                size_t digest_len, uint8_t *out, size_t cap)
+{
+    size_t n = cap;
+    if (k->type == SIG_KEY_ED25519) {
+        EVP_MD_CTX *c = EVP_MD_CTX_new();
+        bool ok = c && EVP_DigestSignInit_ex(c, NULL, NULL, NULL, NULL, k->pkey, NULL) == 1 &&
+                  EVP_DigestSign(c, out, &n, digest, digest_len) == 1;
+        EVP_MD_CTX_free(c);
+        return ok ? n : 0;
+    }
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+    bool ok = pc && EVP_PKEY_sign_init(pc) == 1 &&
+              EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+              EVP_PKEY_CTX_set_signature_md(pc, md_of(alg)) == 1 &&
+              EVP_PKEY_sign(pc, out, &n, digest, digest_len) == 1;
+    EVP_PKEY_CTX_free(pc);
+    return ok ? n : 0;
+}
