@@ -686,9 +686,6 @@ void dkim_verify_message(struct dkim_thread *t, struct arena *a, struct dns_reso
             s->reason = verify_one(t, a, r, kc, o, h, memo, s, &out->pending);
         }
         s->result = dkim_reason_verdict(s->reason);
-        if (s->reason == DKIM_R_NONE) {
-            s->detail = NULL;
-        }
     }
     out->n = n_list;
 }

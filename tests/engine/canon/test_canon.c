@@ -1,1 +1,134 @@
 #include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/canon/canon.h"
+#include "tests/support/guard.h"
+
+struct collect {
+    uint8_t buf[1 << 16];
+    size_t n;
+};
+
+static void collect_flush(void *ctx, const uint8_t *p, size_t n)
+{
+    struct collect *c = ctx;
+    cr_assert(c->n + n <= sizeof c->buf);
+    memcpy(c->buf + c->n, p, n);
+    c->n += n;
+}
+
+static struct collect *body(enum canon_alg alg, slice in)
+{
+    struct collect *c = calloc(1, sizeof(*c));
+    struct canon_sink *s = malloc(sizeof(*s));
+    canon_sink_init(s, collect_flush, c);
+    uint64_t n = canon_body(s, alg, in);
+    canon_sink_finish(s);
+    cr_assert_eq(n, c->n);
+    free(s);
+    return c;
+}
+
+static struct collect *header(enum canon_alg alg, slice in, bool crlf)
+{
+    struct collect *c = calloc(1, sizeof(*c));
+    struct canon_sink *s = malloc(sizeof(*s));
+    canon_sink_init(s, collect_flush, c);
+    canon_header(s, alg, in, crlf);
+    canon_sink_finish(s);
+    free(s);
+    return c;
+}
+
+#define ASSERT_BYTES(c, lit)                                                                       \
+    cr_assert((c)->n == sizeof(lit) - 1 && memcmp((c)->buf, lit, sizeof(lit) - 1) == 0,           \
+              "got [%.*s]", (int)(c)->n, (c)->buf)
+
+/* RFC 6376 §3.4.5 examples. */
+Test(canon, rfc6376_example_relaxed_headers)
+{
+    ASSERT_BYTES(header(CANON_RELAXED, guard_slice("A: X\r\n"), true), "a:X\r\n");
+    ASSERT_BYTES(header(CANON_RELAXED, guard_slice("B : Y\t\r\n\tZ  \r\n"), true), "b:Y Z\r\n");
+}
+
+Test(canon, rfc6376_example_bodies)
+{
+    slice in = guard_slice(" C \r\nD \t E\r\n\r\n\r\n");
+    ASSERT_BYTES(body(CANON_RELAXED, in), " C\r\nD E\r\n");
+    ASSERT_BYTES(body(CANON_SIMPLE, in), " C \r\nD \t E\r\n");
+}
+
+Test(canon, simple_header_is_unchanged_but_lf_becomes_crlf)
+{
+    ASSERT_BYTES(header(CANON_SIMPLE, guard_slice("Subject: a \n\tb\n"), true),
+                 "Subject: a \r\n\tb\r\n");
+    ASSERT_BYTES(header(CANON_SIMPLE, guard_slice("X: y\r\n"), false), "X: y");
+}
+
+Test(canon, empty_body_is_crlf_in_simple_and_nothing_in_relaxed)
+{
+    ASSERT_BYTES(body(CANON_SIMPLE, guard_slice("")), "\r\n");
+    ASSERT_BYTES(body(CANON_RELAXED, guard_slice("")), "");
+    ASSERT_BYTES(body(CANON_SIMPLE, guard_slice("\r\n\r\n")), "\r\n");
+    ASSERT_BYTES(body(CANON_RELAXED, guard_slice("  \r\n\t\r\n")), "");
+}
+
+Test(canon, last_line_without_newline_gets_crlf)
+{
+    ASSERT_BYTES(body(CANON_SIMPLE, guard_slice("abc")), "abc\r\n");
+    ASSERT_BYTES(body(CANON_RELAXED, guard_slice("abc  ")), "abc\r\n");
+}
+
+Test(canon, bare_cr_is_an_ordinary_byte)
+{
+    ASSERT_BYTES(body(CANON_SIMPLE, guard_slice("a\rb\r\n")), "a\rb\r\n");
+}
+
+Test(canon, whitespace_only_lines_count_as_empty_only_in_relaxed)
+{
+    ASSERT_BYTES(body(CANON_SIMPLE, guard_slice("a\r\n \r\n")), "a\r\n \r\n");
+    ASSERT_BYTES(body(CANON_RELAXED, guard_slice("a\r\n \r\n")), "a\r\n");
+}
+
+Test(canon, fast_path_equals_reference_on_generated_bodies)
+{
+    static const char alphabet[] = { 'a', ' ', '\t', '\r', '\n', 'b', '\n', ' ' };
+    unsigned seed = 12345;
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t len = (size_t)(iter % 97);
+        char buf[128];
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            buf[i] = alphabet[(seed >> 16) % sizeof alphabet];
+        }
+        slice in = guard_bytes(buf, len);
+        for (int alg = 0; alg < 2; alg++) {
+            size_t rn;
+            uint8_t *ref = canon_body_ref((enum canon_alg)alg, in, &rn);
+            struct collect *c = body((enum canon_alg)alg, in);
+            cr_assert(c->n == rn && memcmp(c->buf, ref, rn) == 0,
+                      "alg %d input %d differs: fast [%.*s] ref [%.*s]", alg, iter, (int)c->n,
+                      c->buf, (int)rn, ref);
+            free(ref);
+            free(c);
+        }
+    }
+}
+
+Test(canon, large_body_crosses_the_sink_buffer)
+{
+    size_t n = 3 * CANON_SINK_BUF + 17;
+    char *big = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        big[i] = (i % 50 == 49) ? '\n' : (i % 7 == 0 ? ' ' : 'x');
+    }
+    slice in = guard_bytes(big, n);
+    size_t rn;
+    uint8_t *ref = canon_body_ref(CANON_RELAXED, in, &rn);
+    struct collect *c = body(CANON_RELAXED, in);
+    cr_assert(c->n == rn && memcmp(c->buf, ref, rn) == 0);
+    free(big);
+    free(ref);
+    free(c);
+}
