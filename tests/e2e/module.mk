@@ -1,0 +1,1 @@
+TEST_SRCS += tests/e2e/test_cli.c
