@@ -10,7 +10,7 @@ SAN ?= 0
 BUILD ?= build
 SANFLAGS :=
 ifeq ($(SAN),1)
-BUILD := $(BUILD)-san
+override BUILD := $(BUILD)-san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 

@@ -1,0 +1,2 @@
+LIB_SRCS += dns/dns.c dns/snapshot.c
+TEST_SRCS += tests/dns/test_dns.c tests/dns/test_snapshot.c
