@@ -79,6 +79,10 @@ struct dns_resolver_ops {
                               const struct dns_answer **out);
     void (*release)(struct dns_resolver *r, const struct dns_answer *a);
     void (*free)(struct dns_resolver *r);
+    /* wait (optional; NULL for synchronous resolvers): block until at least one query that
+     * answered DNS_PENDING has completed, or timeout_ms has passed. Returns the number of
+     * queries completed since the last call (0 on timeout). Thread-safe. */
+    int (*wait)(struct dns_resolver *r, int timeout_ms);
 };
 
 /* Implementations embed this as their first member. */
@@ -97,6 +101,10 @@ static inline void dns_release(struct dns_resolver *r, const struct dns_answer *
     if (a != NULL) {
         r->ops->release(r, a);
     }
+}
+static inline int dns_wait(struct dns_resolver *r, int timeout_ms)
+{
+    return r->ops->wait ? r->ops->wait(r, timeout_ms) : 0;
 }
 static inline void dns_resolver_free(struct dns_resolver *r)
 {

@@ -15,6 +15,11 @@
 
 bool date_parse_rfc5322(slice s, int64_t *out);
 bool date_parse_ctime(slice s, int64_t *out);
+/* date_parse_from_line takes the whole mbox From_ line text after "From " (RFC 4155 §2:
+ * sender, then the date; the sender may be "MAILER-DAEMON", empty, or a quoted local part
+ * with spaces) and parses the date that follows the sender, as date_parse_ctime does. False
+ * if no date is found; *out is written only on success. */
+bool date_parse_from_line(slice from_line, int64_t *out);
 bool date_parse_rfc3339(slice s, int64_t *out);
 /* date_format_rfc3339 writes "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL) for t. */
 void date_format_rfc3339(int64_t t, char out[32]);

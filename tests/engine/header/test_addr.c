@@ -288,6 +288,15 @@ Test(addr, bare_addresses_separated_by_comma)
     assert_slice(l.v[2].domain, "z.com");
 }
 
+Test(addr, semicolon_outside_group_separates_like_comma)
+{
+    /* Outlook-style "a; b": both authors are reported, so a multi-author From: is not hidden. */
+    struct addr_list l;
+    cr_assert_eq(parse("a@x.com; b@y.com", &l), ADDR_OK);
+    cr_assert_eq(l.n, 2);
+    assert_slice(l.v[1].domain, "y.com");
+}
+
 Test(addr, empty_list_elements_are_skipped)
 {
     struct addr_list l;
