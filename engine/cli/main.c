@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dns/snapshot.h"
+#include "engine/cli/dns_opts.h"
 #include "engine/core/arena.h"
 #include "engine/core/limits.h"
 #include "engine/header/date.h"
@@ -39,11 +39,6 @@ static const char usage_verify[] =
     "them is walked), a message file, a folder of message files, or '-' for standard input\n"
     "(one message, or an mbox). Records come out in input order; folders are read in byte-wise\n"
     "sorted name order.\n"
-    "\n"
-    "DNS:\n"
-    "  --dns-snapshot FILE     answer every DNS lookup from FILE, an RFC 1035 zone file\n"
-    "                          (closed world: names absent from it do not exist). Required\n"
-    "                          until live DNS is available.\n"
     "\n"
     "DKIM:\n"
     "  --max-signatures N      verify at most N signatures per message (default 10); the\n"
@@ -147,6 +142,33 @@ static bool parse_uint(const char *s, unsigned max, unsigned *out)
     return true;
 }
 
+static void print_verify_help(FILE *f)
+{
+    /* The DNS block comes from dns_opts.c, which owns those options. */
+    const char *cut = strstr(usage_verify, "DKIM:\n");
+    fwrite(usage_verify, 1, (size_t)(cut - usage_verify), f);
+    fputs("DNS:\n", f);
+    fputs(cli_dns_help, f);
+    fputs("\n", f);
+    fputs(cut, f);
+}
+
+/* merge_options concatenates getopt_long tables (each NULL-terminated) into a new one. */
+static struct option *merge_options(const struct option *a, const struct option *b)
+{
+    size_t na = 0, nb = 0;
+    while (a[na].name) {
+        na++;
+    }
+    while (b[nb].name) {
+        nb++;
+    }
+    struct option *o = xcalloc(na + nb + 1, sizeof(*o));
+    memcpy(o, a, na * sizeof(*o));
+    memcpy(o + na, b, nb * sizeof(*o));
+    return o;
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "authsweep: ");
@@ -174,10 +196,9 @@ static void print_summary(const struct pipe_stats *st, double el, const char *ba
 
 static int cmd_verify(int argc, char **argv)
 {
-    enum { O_SNAPSHOT = 256, O_MAXSIG, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
+    enum { O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
            O_PROGRESS, O_NOPROGRESS };
     static const struct option opts[] = {
-        { "dns-snapshot", required_argument, NULL, O_SNAPSHOT },
         { "max-signatures", required_argument, NULL, O_MAXSIG },
         { "allow-sha1", no_argument, NULL, O_SHA1 },
         { "as-of", required_argument, NULL, O_ASOF },
@@ -192,7 +213,9 @@ static int cmd_verify(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *snapshot = NULL, *output = NULL;
+    const char *output = NULL;
+    struct cli_dns dns = { 0 };
+    char err[512];
     struct pipe_config cfg = { .dkim = { .max_sigs = LIM_DKIM_SIGS_DEFAULT, .clock_skew = 300 },
                                .as_of = AS_OF_RECEIVED };
     struct input_opts iopts = { .max_message_bytes = LIM_MSG_BYTES_DEFAULT,
@@ -206,11 +229,17 @@ static int cmd_verify(int argc, char **argv)
     }
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qvh", opts, NULL)) != -1) {
+    struct option *all = merge_options(opts, cli_dns_options);
+    while ((c = getopt_long(argc, argv, "o:qvh", all, NULL)) != -1) {
+        int dh = cli_dns_handle(&dns, c, optarg, err, sizeof err);
+        if (dh < 0) {
+            xfree(all);
+            return usage_error("%s", err);
+        }
+        if (dh > 0) {
+            continue;
+        }
         switch (c) {
-        case O_SNAPSHOT:
-            snapshot = optarg;
-            break;
         case O_MAXSIG:
             if (!parse_uint(optarg, 100000, &cfg.dkim.max_sigs)) {
                 return usage_error("--max-signatures needs a number, not '%s'", optarg);
@@ -260,21 +289,19 @@ static int cmd_verify(int argc, char **argv)
             verbose = true;
             break;
         case 'h':
-            fputs(usage_verify, stdout);
+            print_verify_help(stdout);
             return 0;
         default:
+            xfree(all);
             fprintf(stderr, "Try 'authsweep verify --help'.\n");
             return 2;
         }
     }
+    xfree(all);
     if (optind >= argc) {
         return usage_error("%s", "verify needs at least one INPUT (a path, or - for stdin)");
     }
-    if (snapshot == NULL) {
-        return usage_error("%s", "live DNS is not available yet: give --dns-snapshot FILE");
-    }
-    char err[512];
-    cfg.resolver = snapshot_load(snapshot, err, sizeof err);
+    cfg.resolver = cli_dns_open(&dns, err, sizeof err);
     if (cfg.resolver == NULL) {
         fprintf(stderr, "authsweep: %s\n", err);
         return 1;
@@ -284,7 +311,7 @@ static int cmd_verify(int argc, char **argv)
         out = fopen(output, "w");
         if (!out) {
             fprintf(stderr, "authsweep: cannot write %s: %s\n", output, strerror(errno));
-            dns_resolver_free(cfg.resolver);
+            cli_dns_close(&dns, cfg.resolver, err, sizeof err);
             return 1;
         }
     }
@@ -297,8 +324,9 @@ static int cmd_verify(int argc, char **argv)
     struct input_set *in = input_open((const char *const *)argv + optind, (size_t)(argc - optind),
                                       &iopts);
     if (verbose) {
-        fprintf(stderr, "authsweep: reading with %s; DNS from snapshot %s; %u threads\n",
-                input_backend_name(in), snapshot, cfg.threads);
+        fprintf(stderr, "authsweep: reading with %s; ", input_backend_name(in));
+        cli_dns_describe(&dns, stderr);
+        fprintf(stderr, "; %u threads\n", cfg.threads);
     }
     struct pipe_stats st;
     bool ok = pipe_run(&cfg, in, out, &pp, &st);
@@ -319,15 +347,18 @@ static int cmd_verify(int argc, char **argv)
     }
     if (verbose) {
         uint64_t hits, misses;
-        size_t recs, lookups;
         keycache_stats(cfg.keys, &hits, &misses);
-        snapshot_stats(cfg.resolver, &recs, &lookups);
-        fprintf(stderr, "authsweep: key cache: %" PRIu64 " hits, %" PRIu64 " parsed; snapshot: "
-                "%zu records, %zu lookups\n", hits, misses, recs, lookups);
+        fprintf(stderr, "authsweep: key cache: %" PRIu64 " hits, %" PRIu64 " parsed; ", hits,
+                misses);
+        cli_dns_stats(&dns, cfg.resolver, stderr);
+        fputc('\n', stderr);
     }
     input_close(in);
     keycache_free(cfg.keys);
-    dns_resolver_free(cfg.resolver);
+    if (!cli_dns_close(&dns, cfg.resolver, err, sizeof err)) {
+        fprintf(stderr, "authsweep: %s\n", err);
+        ok = false;
+    }
     return (!ok || path_errors) ? 1 : 0;
 }
 
@@ -348,7 +379,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "help") == 0) {
         if (argc > 2 && strcmp(argv[2], "verify") == 0) {
-            fputs(usage_verify, stdout);
+            print_verify_help(stdout);
         } else {
             fputs(usage_main, stdout);
         }

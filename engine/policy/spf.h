@@ -57,4 +57,117 @@ void spf_check_helo(struct arena *a, struct dns_resolver *r, const struct spf_re
 void spf_check_host(struct arena *a, struct dns_resolver *r, const struct spf_request *req,
                     slice domain, slice sender, struct spf_result *out);
 
+/* ---------------------------------------------------------------------------------------
+ * Internals shared by spf.c, spf_macro.c and the unit tests (tests/engine/policy/test_spf.c).
+ * Amendment: the macro expander (§7) is its own file and is unit-tested directly, so the
+ * evaluation context and the few functions both files use are declared here rather than in
+ * a second header. Nothing below is meant for callers outside the SPF module. */
+
+#define SPF_MAX_LOOKUPS 10   /* RFC 7208 §4.6.4: DNS-querying terms */
+#define SPF_MAX_VOID 2       /* RFC 7208 §4.6.4: void lookups */
+#define SPF_MAX_MX 10        /* RFC 7208 §4.6.4: MX names per mx term (more: permerror) */
+#define SPF_MAX_PTR 10       /* RFC 7208 §4.6.4: PTR names used (the rest are ignored) */
+#define SPF_MAX_DEPTH 16     /* include/redirect nesting; the lookup limit binds first */
+#define SPF_EXPAND_MAX 8192u /* bytes one macro expansion may produce */
+
+enum spf_mech {
+    SPF_M_ALL,
+    SPF_M_INCLUDE,
+    SPF_M_A,
+    SPF_M_MX,
+    SPF_M_PTR,
+    SPF_M_IP4,
+    SPF_M_IP6,
+    SPF_M_EXISTS,
+    SPF_M__COUNT
+};
+
+/* One directive as parsed (RFC 7208 §4.6.1). */
+struct spf_term {
+    slice text;              /* the term as written */
+    enum spf_mech mech;
+    enum auth_verdict qual;  /* AV_PASS, AV_FAIL, AV_SOFTFAIL, AV_NEUTRAL */
+    slice arg;               /* domain-spec (unexpanded) or address text */
+    bool has_arg;
+    unsigned cidr4, cidr6;
+    uint8_t net_family;      /* ip4/ip6: 4 or 6 */
+    uint8_t net[16];
+};
+
+struct spf_record {
+    struct spf_term *terms;
+    size_t n_terms;
+    slice redirect, exp;           /* modifier values (unexpanded) */
+    slice redirect_term, exp_term; /* the whole terms; ptr == NULL when absent */
+};
+
+/* What one record evaluation sees: %{d}, %{s}, %{l}, %{o}. */
+struct spf_scope {
+    slice domain;
+    slice sender;
+    slice local;
+    slice sender_domain;
+    unsigned depth;
+    bool in_include;
+};
+
+struct spf_names {
+    slice name[SPF_MAX_PTR];
+    size_t n;     /* validated names */
+    size_t n_ptr; /* PTR records in the answer (0: a void answer) */
+};
+
+struct spf_ctx {
+    struct arena *a;
+    struct dns_resolver *r;
+    const struct spf_request *req;
+    struct spf_result *out;
+    unsigned lookups, voids;
+    enum auth_verdict err; /* AV_NONE until the first error */
+    bool pending;
+    bool quiet;            /* evaluating exp=: errors are not recorded */
+    bool ptr_done;         /* validated names of the client address are cached */
+    struct spf_names ptr;
+};
+
+enum spf_q { Q_DATA, Q_EMPTY, Q_STOP };
+#define SPF_Q_VOID 1u       /* a void answer counts against the void limit */
+#define SPF_Q_TEMP_EMPTY 2u /* a temporary error is taken as no answer */
+
+enum spf_expand_mode { SPF_EXPAND_DOMAIN, SPF_EXPAND_EXP };
+
+void spf_ctx_init(struct spf_ctx *c, struct arena *a, struct dns_resolver *r,
+                  const struct spf_request *req, struct spf_result *out);
+void spf_abort(struct spf_ctx *c, enum auth_verdict v, const char *reason, slice where);
+bool spf_stopped(const struct spf_ctx *c);
+bool spf_count_term(struct spf_ctx *c, slice where);
+/* spf_count_void counts one void answer (§4.6.4: at most 2); false (permerror) past it. */
+bool spf_count_void(struct spf_ctx *c, slice where);
+enum spf_q spf_query(struct spf_ctx *c, slice name, uint16_t qtype, unsigned flags, slice where,
+                     const struct dns_answer **out);
+/* spf_record_parse parses a selected record ("v=spf1 ..."). False on a syntax error, with
+ * *why (static text) and *where (the term). */
+bool spf_record_parse(struct arena *a, slice text, struct spf_record *rec, const char **why,
+                      slice *where);
+/* spf_cidr_match compares the first bits bits of ip with net (same family assumed). */
+bool spf_cidr_match(const struct spf_ip *ip, const uint8_t *net, unsigned bits);
+bool spf_name_under(slice name, slice domain);
+
+/* spf_macro.c. */
+/* spf_macro_string_ok checks RFC 7208 §7.1 macro-string syntax (explain-string with exp). */
+bool spf_macro_string_ok(slice s, bool exp);
+/* spf_domain_spec_ok: macro-string followed by domain-end (§7.1, §4.8). */
+bool spf_domain_spec_ok(slice s);
+/* spf_expand expands s (§7.3). False on an error (no error is recorded) or when stopped. */
+bool spf_expand(struct spf_ctx *c, const struct spf_scope *sc, slice s,
+                enum spf_expand_mode mode, slice *out);
+/* spf_expand_domain expands a domain-spec to a name to query: trailing dot dropped, cut to
+ * 253 bytes from the left (§7.3). False (permerror recorded at where) on an error. */
+bool spf_expand_domain(struct spf_ctx *c, const struct spf_scope *sc, slice spec, slice where,
+                       slice *out);
+/* spf_validated_names: the client address's validated PTR names (§5.5), cached in c. With
+ * count_void a void PTR answer counts against the void limit (again on each call). False
+ * only when the evaluation stopped (pending or a limit). */
+bool spf_validated_names(struct spf_ctx *c, slice where, bool count_void, struct spf_names *out);
+
 #endif

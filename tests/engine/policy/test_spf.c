@@ -40,7 +40,7 @@ static void fake_free(struct dns_resolver *r)
     (void)r;
 }
 
-static const struct dns_resolver_ops fake_ops = { "fake", fake_lookup, fake_release, fake_free };
+static const struct dns_resolver_ops fake_ops = {"fake", fake_lookup, fake_release, fake_free};
 
 static struct fake_dns fake;
 static struct arena *arena;
@@ -70,7 +70,7 @@ static void teardown(void)
 
 static struct spf_request request(const char *ip, const char *mailfrom, const char *helo)
 {
-    struct spf_request req = { 0 };
+    struct spf_request req = {0};
     cr_assert(spf_ip_parse(slice_make(ip, strlen(ip)), &req.ip));
     req.mailfrom = slice_make(mailfrom, strlen(mailfrom));
     req.helo = slice_make(helo, strlen(helo));
@@ -93,9 +93,8 @@ static struct spf_request mreq;
 
 static bool expand_as(const char *ip, const char *macro, bool exp, slice *out)
 {
-    static const char zone_text[] =
-        "3.2.0.192.in-addr.arpa. IN PTR mx.example.org.\n"
-        "mx.example.org. IN A 192.0.2.3\n";
+    static const char zone_text[] = "3.2.0.192.in-addr.arpa. IN PTR mx.example.org.\n"
+                                    "mx.example.org. IN A 192.0.2.3\n";
     struct dns_resolver *r = zone(zone_text);
     mreq = request(ip, "strong-bad@email.example.com", "mx.example.org");
     struct spf_ctx c;
@@ -120,8 +119,7 @@ static void expect_expand(const char *macro, const char *want)
     fake.inner = NULL;
 }
 
-Test(spf_macro, every_letter_expands_as_rfc7208_section_7_4_shows, .init = setup,
-     .fini = teardown)
+Test(spf_macro, every_letter_expands_as_rfc7208_section_7_4_shows, .init = setup, .fini = teardown)
 {
     expect_expand("%{s}", "strong-bad@email.example.com");
     expect_expand("%{o}", "email.example.com");
@@ -209,7 +207,7 @@ Test(spf_macro, syntax_errors_are_rejected, .init = setup, .fini = teardown)
 
 Test(spf_macro, c_r_t_only_in_explanations, .init = setup, .fini = teardown)
 {
-    for (const char *const *m = (const char *const[]){ "%{c}", "%{r}", "%{t}", NULL }; *m; m++) {
+    for (const char *const *m = (const char *const[]){"%{c}", "%{r}", "%{t}", NULL}; *m; m++) {
         cr_assert_not(spf_macro_string_ok(guard_slice(*m), false), "%s", *m);
         cr_assert(spf_macro_string_ok(guard_slice(*m), true), "%s", *m);
     }
@@ -236,7 +234,7 @@ Test(spf_macro, long_expansion_is_cut_from_the_left_to_253, .init = setup, .fini
     struct spf_ctx c;
     struct spf_result res;
     spf_ctx_init(&c, arena, r, &req, &res);
-    struct spf_scope sc = { .domain = SLICE_LIT("x.example.com") };
+    struct spf_scope sc = {.domain = SLICE_LIT("x.example.com")};
     char spec[600];
     size_t n = 0;
     for (int k = 0; k < 40; k++) {
@@ -320,10 +318,21 @@ Test(spf_record, dual_cidr_applies_the_clients_family, .init = setup, .fini = te
 Test(spf_record, syntax_errors_are_permerror, .init = setup, .fini = teardown)
 {
     static const char *const bad[] = {
-        "v=spf1 a/33", "v=spf1 ip4:1.2.3.4//64", "v=spf1 ip6:::1/129", "v=spf1 all:x",
-        "v=spf1 foo", "v=spf1 include", "v=spf1 exists", "v=spf1 a:", "v=spf1 -redirect=x.example",
-        "v=spf1 redirect=a.example redirect=b.example", "v=spf1 exp=a.example exp=b.example",
-        "v=spf1 ptr/24", "v=spf1 a:%{x}.example", "v=spf1 ip4:1.2.3", "v=spf1 mx:example",
+        "v=spf1 a/33",
+        "v=spf1 ip4:1.2.3.4//64",
+        "v=spf1 ip6:::1/129",
+        "v=spf1 all:x",
+        "v=spf1 foo",
+        "v=spf1 include",
+        "v=spf1 exists",
+        "v=spf1 a:",
+        "v=spf1 -redirect=x.example",
+        "v=spf1 redirect=a.example redirect=b.example",
+        "v=spf1 exp=a.example exp=b.example",
+        "v=spf1 ptr/24",
+        "v=spf1 a:%{x}.example",
+        "v=spf1 ip4:1.2.3",
+        "v=spf1 mx:example",
         "v=spf1 1x=y",
     };
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
@@ -337,8 +346,9 @@ Test(spf_record, syntax_errors_are_permerror, .init = setup, .fini = teardown)
     struct spf_record rec;
     const char *why;
     slice where;
-    cr_assert(spf_record_parse(arena, guard_slice("v=spf1  unknown-mod=%{d}  ?all "), &rec, &why,
-                               &where), "unknown modifiers are ignored");
+    cr_assert(
+        spf_record_parse(arena, guard_slice("v=spf1  unknown-mod=%{d}  ?all "), &rec, &why, &where),
+        "unknown modifiers are ignored");
     cr_assert_eq(rec.n_terms, 1);
 }
 
@@ -366,8 +376,7 @@ Test(spf_record, fail_explanation_is_macro_expanded, .init = setup, .fini = tear
     cr_assert(slice_eq(res.mechanism, SLICE_LIT("-all")));
 }
 
-Test(spf_record, broken_explanation_is_no_explanation_not_an_error, .init = setup,
-     .fini = teardown)
+Test(spf_record, broken_explanation_is_no_explanation_not_an_error, .init = setup, .fini = teardown)
 {
     struct dns_resolver *r = zone("e.example. IN TXT \"v=spf1 -all exp=why.e.example\"\n"
                                   ";! timeout why.e.example.\n"
@@ -390,8 +399,7 @@ Test(spf_record, empty_mailfrom_checks_postmaster_at_helo, .init = setup, .fini 
     cr_assert(slice_eq(res.domain, SLICE_LIT("helo.example.org")));
 }
 
-Test(spf_record, include_maps_results_by_the_section_5_2_table, .init = setup,
-     .fini = teardown)
+Test(spf_record, include_maps_results_by_the_section_5_2_table, .init = setup, .fini = teardown)
 {
     struct dns_resolver *r = zone("p.example. IN TXT \"v=spf1 include:ok.example -all\"\n"
                                   "ok.example. IN TXT \"v=spf1 +all\"\n"

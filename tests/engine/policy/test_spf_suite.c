@@ -35,7 +35,7 @@ struct suite_skip {
  * permerror; include-none for §5.2), so all 191 run and pass. A 4408 test that starts to
  * fail must be fixed or added here with its RFC 7208 section. */
 static const struct suite_skip rfc4408_skips[] = {
-    { NULL, NULL },
+    {NULL, NULL},
 };
 
 static char *unescape(char *s)
@@ -103,12 +103,11 @@ static const char *skip_reason(const struct suite_skip *skips, size_t n_skips, c
 }
 
 /* run_case: true if the case passes; a description of the difference goes into why. */
-static bool run_case(struct dns_resolver *r, struct arena *a, const struct suite_case *c,
-                     char *why, size_t why_len)
+static bool run_case(struct dns_resolver *r, struct arena *a, const struct suite_case *c, char *why,
+                     size_t why_len)
 {
-    struct spf_request req = { 0 };
-    cr_assert(spf_ip_parse(slice_make(c->f[2], strlen(c->f[2])), &req.ip), "bad host %s",
-              c->f[2]);
+    struct spf_request req = {0};
+    cr_assert(spf_ip_parse(slice_make(c->f[2], strlen(c->f[2])), &req.ip), "bad host %s", c->f[2]);
     req.mailfrom = slice_make(c->f[3], strlen(c->f[3]));
     req.helo = slice_make(c->f[4], strlen(c->f[4]));
     req.receiver = SLICE_LIT("receiver.example.org");
@@ -122,8 +121,8 @@ static bool run_case(struct dns_resolver *r, struct arena *a, const struct suite
         ok = want_none ? res.explanation.len == 0
                        : slice_eq(res.explanation, slice_make(exp, strlen(exp)));
     }
-    snprintf(why, why_len, "%s/%s: got %s (%s at '%.*s') exp='%.*s'; want %s exp='%s'",
-             c->f[0], c->f[1], auth_verdict_name(res.result), res.reason ? res.reason : "-",
+    snprintf(why, why_len, "%s/%s: got %s (%s at '%.*s') exp='%.*s'; want %s exp='%s'", c->f[0],
+             c->f[1], auth_verdict_name(res.result), res.reason ? res.reason : "-",
              SLICE_FMT(res.reason_where), SLICE_FMT(res.explanation), c->f[5], exp);
     return ok;
 }
@@ -147,8 +146,8 @@ static void run_suite(const char *suite, const struct suite_skip *skips, size_t 
         if (strcmp(loaded, c->f[0]) != 0) {
             char err[512];
             dns_resolver_free(r);
-            snprintf(path, sizeof(path), "%s/tests/vectors/spf/%s/%s.zone", test_root_dir(),
-                     suite, c->f[0]);
+            snprintf(path, sizeof(path), "%s/tests/vectors/spf/%s/%s.zone", test_root_dir(), suite,
+                     c->f[0]);
             r = snapshot_load(path, err, sizeof(err));
             cr_assert_not_null(r, "%s", err);
             loaded = c->f[0];
