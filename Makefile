@@ -25,6 +25,12 @@ TEST_LDLIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriteri
 
 LIB_SRCS :=
 BIN_SRCS :=
+# Hooks for make check, appended by module files: CHECK_SETUP targets run first (e.g. start a
+# DNS server on loopback), CHECK_EXTRA after the suites (e.g. a fuzz smoke run), and
+# CHECK_TEARDOWN always runs last, even when something failed.
+CHECK_SETUP :=
+CHECK_EXTRA :=
+CHECK_TEARDOWN :=
 TEST_SRCS :=
 TEST_SUPPORT_SRCS :=
 include $(sort $(wildcard */*.mk */*/*.mk))
@@ -69,8 +75,13 @@ test: test-run
 
 # check: everything the test command runs: the suites plain, then under ASan+UBSan.
 check:
-	$(MAKE) test-run
-	$(MAKE) SAN=1 test-run
+	@rc=0; \
+	if [ -n "$(strip $(CHECK_SETUP))" ]; then $(MAKE) $(CHECK_SETUP) || rc=1; fi; \
+	if [ $$rc = 0 ]; then $(MAKE) test-run || rc=1; fi; \
+	if [ $$rc = 0 ]; then $(MAKE) SAN=1 test-run || rc=1; fi; \
+	if [ $$rc = 0 ] && [ -n "$(strip $(CHECK_EXTRA))" ]; then $(MAKE) $(CHECK_EXTRA) || rc=1; fi; \
+	if [ -n "$(strip $(CHECK_TEARDOWN))" ]; then $(MAKE) $(CHECK_TEARDOWN) || true; fi; \
+	exit $$rc
 
 sample: $(BUILD)/authsweep
 	$(BUILD)/authsweep verify --dns-snapshot datasets/sample/sample.zone datasets/sample/sample.mbox
