@@ -187,7 +187,7 @@ static void count_dkim(const struct dkim_report *d, struct pipe_stats *st)
     st->c[PC_MSG_DKIM_PASS] += any_pass;
 }
 
-void pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
+bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
                   struct pipe_stats *st)
 {
     struct arena *a = w->arena;
@@ -195,7 +195,6 @@ void pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
     struct msg_result r;
     memset(&r, 0, sizeof(r));
     r.in = m;
-    st->c[PC_MESSAGES]++;
     if (m->err != INPUT_OK) {
         r.error_code = input_err_code(m->err);
         r.error_detail = m->err_detail;
@@ -213,9 +212,16 @@ void pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
             struct dkim_opts o = w->cfg->dkim;
             o.now = r.as_of;
             dkim_verify_message(w->dkim, a, w->cfg->resolver, w->cfg->keys, &o, &h, &r.dkim);
+            if (r.dkim.pending) {
+                return false;
+            }
             r.dkim_ran = true;
-            count_dkim(&r.dkim, st);
         }
+    }
+    /* Done: count and write. */
+    st->c[PC_MESSAGES]++;
+    if (r.dkim_ran) {
+        count_dkim(&r.dkim, st);
     }
     if (r.error_code) {
         st->c[PC_ERRORS]++;
@@ -232,6 +238,7 @@ void pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
         }
     }
     st->c[PC_RECORDS]++;
+    return true;
 }
 
 /* ---- threads ---------------------------------------------------------------------------- */
@@ -240,9 +247,12 @@ struct batch {
     uint64_t seq;
     size_t n;
     size_t bytes;
+    size_t n_left;                     /* messages not yet finished (worker-private) */
     struct input_msg msgs[LIM_BATCH_MESSAGES];
-    struct sbuf out;
-    struct batch *next;
+    bool finished[LIM_BATCH_MESSAGES]; /* worker-private */
+    struct sbuf rec[LIM_BATCH_MESSAGES];
+    struct sbuf out;                   /* the records in order, once done */
+    struct batch *next;                /* queue link; then the worker's held list */
     bool done;
 };
 
@@ -270,35 +280,104 @@ struct worker_arg {
     size_t id;
 };
 
+/* run_batch_messages runs every unfinished message of b once; returns how many finished. */
+static size_t run_batch_messages(struct pipe_worker *w, struct batch *b, struct pipe_stats *st)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->finished[i]) {
+            continue;
+        }
+        if (pipe_message(w, &b->msgs[i], &b->rec[i], st)) {
+            b->finished[i] = true;
+            input_msg_free(&b->msgs[i]);
+            b->n_left--;
+            done++;
+        }
+    }
+    return done;
+}
+
+static void batch_finish(struct pipe_shared *sh, struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        if (!sbuf_append(&b->out, b->rec[i].ptr, b->rec[i].len)) {
+            abort(); /* cannot happen: out's limit is the sum of the records' limits */
+        }
+        sbuf_cleanup(&b->rec[i]);
+    }
+    pthread_mutex_lock(&sh->lock);
+    b->done = true;
+    pthread_cond_broadcast(&sh->done);
+    pthread_mutex_unlock(&sh->lock);
+}
+
+/* take_batch pops the next batch; blocks only if `block`. NULL at the end (or if none). */
+static struct batch *take_batch(struct pipe_shared *sh, bool block, bool *finished)
+{
+    pthread_mutex_lock(&sh->lock);
+    while (block && sh->queue_head == NULL && !sh->reading_finished) {
+        pthread_cond_wait(&sh->work, &sh->lock);
+    }
+    struct batch *b = sh->queue_head;
+    if (b) {
+        sh->queue_head = b->next;
+        if (sh->queue_head == NULL) {
+            sh->queue_tail = NULL;
+        }
+        b->next = NULL;
+    }
+    *finished = sh->reading_finished && sh->queue_head == NULL;
+    pthread_mutex_unlock(&sh->lock);
+    return b;
+}
+
 static void *worker_main(void *p)
 {
     struct worker_arg *wa = p;
     struct pipe_shared *sh = wa->sh;
     struct pipe_worker *w = pipe_worker_new(sh->cfg);
     struct pipe_stats *st = &sh->worker_stats[wa->id];
+    struct batch *held = NULL; /* batches with messages waiting on DNS */
+    size_t n_held = 0;
+    bool no_more = false;
     for (;;) {
-        pthread_mutex_lock(&sh->lock);
-        while (sh->queue_head == NULL && !sh->reading_finished) {
-            pthread_cond_wait(&sh->work, &sh->lock);
+        /* Take new work: blocking when nothing waits on DNS, else only what is there. */
+        if (!no_more && n_held < LIM_PARKED_BATCHES_PER_WORKER) {
+            struct batch *b = take_batch(sh, n_held == 0, &no_more);
+            if (b != NULL) {
+                b->n_left = b->n;
+                run_batch_messages(w, b, st);
+                if (b->n_left == 0) {
+                    batch_finish(sh, b);
+                } else {
+                    b->next = held;
+                    held = b;
+                    n_held++;
+                }
+                continue;
+            }
         }
-        struct batch *b = sh->queue_head;
-        if (b == NULL) {
-            pthread_mutex_unlock(&sh->lock);
-            break;
+        if (n_held == 0) {
+            if (no_more) {
+                break;
+            }
+            continue;
         }
-        sh->queue_head = b->next;
-        if (sh->queue_head == NULL) {
-            sh->queue_tail = NULL;
+        /* Something waits on DNS: wait for progress, then re-run what is parked. */
+        (void)dns_wait(sh->cfg->resolver, (int)LIM_DNS_WAIT_MS);
+        struct batch **pp = &held;
+        while (*pp) {
+            struct batch *b = *pp;
+            run_batch_messages(w, b, st);
+            if (b->n_left == 0) {
+                *pp = b->next;
+                n_held--;
+                batch_finish(sh, b);
+            } else {
+                pp = &b->next;
+            }
         }
-        pthread_mutex_unlock(&sh->lock);
-        for (size_t i = 0; i < b->n; i++) {
-            pipe_message(w, &b->msgs[i], &b->out, st);
-            input_msg_free(&b->msgs[i]);
-        }
-        pthread_mutex_lock(&sh->lock);
-        b->done = true;
-        pthread_cond_broadcast(&sh->done);
-        pthread_mutex_unlock(&sh->lock);
     }
     pipe_worker_free(w);
     return NULL;
@@ -376,6 +455,9 @@ static struct batch *batch_new(void)
 {
     struct batch *b = xcalloc(1, sizeof(*b));
     sbuf_init(&b->out, (size_t)LIM_RECORD_BYTES * LIM_BATCH_MESSAGES);
+    for (size_t i = 0; i < LIM_BATCH_MESSAGES; i++) {
+        sbuf_init(&b->rec[i], LIM_RECORD_BYTES);
+    }
     return b;
 }
 

@@ -12,7 +12,14 @@
  * 3-8 on whole batches, each with its own arena (reset once per message, in pipe_message
  * only) and OpenSSL contexts; one writer thread emits finished batches strictly in input
  * order. At most threads * LIM_INFLIGHT_BATCHES_PER_THREAD batches exist at once, so memory
- * is bounded by that many batches whatever the archive's size. */
+ * is bounded by that many batches whatever the archive's size.
+ *
+ * DNS latency: with an asynchronous resolver a check may answer "pending". The worker then
+ * parks that message and goes on with the rest of its batch and with further batches (up to
+ * LIM_PARKED_BATCHES_PER_WORKER), so hundreds of lookups are in flight at once and a slow
+ * answer holds up only its own message; parked messages are re-run whenever dns_wait
+ * reports progress. A batch is finished when all its messages are, and the writer still
+ * emits batches in input order. */
 #ifndef AUTHSWEEP_PIPELINE_H
 #define AUTHSWEEP_PIPELINE_H
 
@@ -64,11 +71,15 @@ struct pipe_stats {
 };
 
 /* pipe_message runs stages 3-8 on one message and appends its JSON line to out. Used by
- * the workers, and directly by tests. `worker` is per-thread state from pipe_worker_new. */
+ * the workers, and directly by tests. `worker` is per-thread state from pipe_worker_new.
+ * Returns false, writing and counting nothing, when a DNS answer is still pending
+ * (DNS_PENDING from an asynchronous resolver): run it again once dns_wait reports
+ * progress. Every check is a pure function of the message and the DNS answers, so a re-run
+ * gives the same record as an uninterrupted run would. */
 struct pipe_worker;
 struct pipe_worker *pipe_worker_new(const struct pipe_config *cfg);
 void pipe_worker_free(struct pipe_worker *w);
-void pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
+bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
                   struct pipe_stats *st);
 
 /* pipe_run reads every message of `in`, verifies them on cfg->threads workers and writes

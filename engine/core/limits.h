@@ -42,7 +42,9 @@
 #define LIM_THREADS_MAX 256u
 #define LIM_BATCH_MESSAGES 64u       /* messages per batch handed to a worker */
 #define LIM_BATCH_BYTES (8u << 20)   /* bytes per batch (a larger message is a batch alone) */
-#define LIM_INFLIGHT_BATCHES_PER_THREAD 4u
+#define LIM_INFLIGHT_BATCHES_PER_THREAD 8u
+#define LIM_PARKED_BATCHES_PER_WORKER 6u /* batches a worker holds while waiting on DNS */
+#define LIM_DNS_WAIT_MS 50u             /* one wait for DNS progress before re-running */
 #define LIM_READ_CHUNK (1u << 20)    /* mbox read size */
 
 #endif

@@ -199,6 +199,7 @@ struct parsed_sig {
     size_t bh_len;
     bool has_t, has_x;
     uint64_t t, x;
+    slice i_domain; /* the decoded i= domain (d= when i= is absent) */
 };
 
 static bool domain_equal_or_parent(slice sub, slice parent)
@@ -265,6 +266,50 @@ static bool q_has_dns_txt(slice q)
     return false;
 }
 
+/* qp_decode decodes dkim-quoted-printable (RFC 6376 §2.11: "=" followed by two hex
+ * digits; FWS is ignored). False on a malformed escape. */
+static bool qp_decode(struct arena *a, slice in, slice *out)
+{
+    if (!slice_contains_byte(in, '=')) {
+        *out = in;
+        return true;
+    }
+    uint8_t *d = arena_alloc(a, in.len);
+    size_t n = 0;
+    for (size_t k = 0; k < in.len; k++) {
+        uint8_t c = in.ptr[k];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            continue;
+        }
+        if (c != '=') {
+            d[n++] = c;
+            continue;
+        }
+        if (k + 2 >= in.len || !slice_is(in.ptr[k + 1], CC_HEX) || !slice_is(in.ptr[k + 2], CC_HEX)) {
+            return false;
+        }
+        uint8_t hi = in.ptr[k + 1], lo = in.ptr[k + 2];
+        hi = (uint8_t)(hi <= '9' ? hi - '0' : (slice_lower(hi) - 'a' + 10));
+        lo = (uint8_t)(lo <= '9' ? lo - '0' : (slice_lower(lo) - 'a' + 10));
+        d[n++] = (uint8_t)(hi << 4 | lo);
+        k += 2;
+    }
+    *out = slice_make(d, n);
+    return true;
+}
+
+/* identity_domain returns the domain part of a decoded i= value (after its last '@'). */
+static bool identity_domain(slice i, slice *out)
+{
+    for (size_t k = i.len; k-- > 0;) {
+        if (i.ptr[k] == '@') {
+            *out = slice_make(i.ptr + k + 1, i.len - k - 1);
+            return true;
+        }
+    }
+    return false;
+}
+
 #define SYNTAX(msg)                                                                               \
     do {                                                                                          \
         out->detail = (msg);                                                                      \
@@ -314,19 +359,17 @@ static enum dkim_reason parse_sig(struct arena *a, const struct hdr_field *f,
             SYNTAX("unknown canonicalization in c=");
         }
     }
-    /* i= (default "@d"); its domain must be d= or below (§6.1.1). */
+    /* i= (default "@d"), dkim-quoted-printable (§3.5); its domain must be d= or below
+     * (§6.1.1). The record shows i= as written; checks use the decoded form. */
     if (tv_get(tl, SLICE_LIT("i"), &out->i)) {
-        ptrdiff_t at = -1;
-        for (size_t k = out->i.len; k-- > 0;) {
-            if (out->i.ptr[k] == '@') {
-                at = (ptrdiff_t)k;
-                break;
-            }
+        slice idec, idom;
+        if (!qp_decode(a, out->i, &idec)) {
+            SYNTAX("i= has a malformed quoted-printable escape");
         }
-        if (at < 0) {
+        if (!identity_domain(idec, &idom)) {
             SYNTAX("i= has no @");
         }
-        slice idom = slice_make(out->i.ptr + at + 1, out->i.len - (size_t)at - 1);
+        ps->i_domain = idom;
         if (!domain_equal_or_parent(idom, out->d)) {
             SYNTAX("i= domain is not d= or a subdomain of it");
         }
@@ -336,6 +379,7 @@ static enum dkim_reason parse_sig(struct arena *a, const struct hdr_field *f,
         p[0] = '@';
         memcpy(p + 1, out->d.ptr, out->d.len);
         out->i = slice_make(p, n);
+        ps->i_domain = out->d;
     }
     tv_get(tl, SLICE_LIT("h"), &ps->h);
     if (!h_has_from(ps->h)) {
@@ -489,7 +533,8 @@ static struct key_pick fetch_key(struct arena *a, struct dns_resolver *r, struct
 }
 
 /* key_rules applies §3.6.1's key record rules to the signature (step 4). */
-static enum dkim_reason key_rules(const struct keycache_entry *e, struct dkim_sig *s)
+static enum dkim_reason key_rules(const struct keycache_entry *e, struct dkim_sig *s,
+                                  slice i_domain)
 {
     const struct keyrec *k = &e->rec;
     enum sig_key_type want = s->alg == DKIM_A_ED25519_SHA256 ? SIG_KEY_ED25519 : SIG_KEY_RSA;
@@ -507,15 +552,7 @@ static enum dkim_reason key_rules(const struct keycache_entry *e, struct dkim_si
         return DKIM_R_KEY_SERVICE;
     }
     if (k->strict) {
-        ptrdiff_t at = -1;
-        for (size_t j = s->i.len; j-- > 0;) {
-            if (s->i.ptr[j] == '@') {
-                at = (ptrdiff_t)j;
-                break;
-            }
-        }
-        slice idom = slice_make(s->i.ptr + at + 1, s->i.len - (size_t)(at + 1));
-        if (!slice_eq_ci(idom, s->d)) {
+        if (!slice_eq_ci(i_domain, s->d)) {
             s->detail = "key has t=s but i= is a subdomain of d=";
             return DKIM_R_KEY_SUBDOMAIN_FORBIDDEN;
         }
@@ -589,7 +626,7 @@ static enum dkim_reason verify_one(struct dkim_thread *t, struct arena *a, struc
     }
     s->testing = kp.e->rec.testing;
     s->bits = kp.e->bits;
-    rs = key_rules(kp.e, s);
+    rs = key_rules(kp.e, s, ps.i_domain);
     if (rs == DKIM_R_NONE && s->alg != DKIM_A_ED25519_SHA256 && s->bits > LIM_RSA_MAX_BITS) {
         s->detail = "RSA key larger than 8192 bits: not verified";
         rs = DKIM_R_KEY_TOO_LARGE;

@@ -40,7 +40,8 @@ static void fake_free(struct dns_resolver *r)
     (void)r;
 }
 
-static const struct dns_resolver_ops fake_ops = {"fake", fake_lookup, fake_release, fake_free};
+static const struct dns_resolver_ops fake_ops = { "fake", fake_lookup, fake_release, fake_free,
+                                                  NULL };
 
 static struct fake_dns fake;
 static struct arena *arena;
