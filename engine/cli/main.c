@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/cli/cmd_spf.h"
 #include "engine/cli/dns_opts.h"
 #include "engine/core/arena.h"
 #include "engine/core/limits.h"
@@ -27,6 +28,8 @@ static const char usage_main[] =
     "\n"
     "Commands:\n"
     "  verify [OPTIONS] INPUT...   verify every message; one JSON line per message\n"
+    "  spf --ip IP --sender ADDR --helo NAME [OPTIONS]\n"
+    "                              evaluate SPF for one connection (RFC 7208)\n"
     "  help [COMMAND]              show help for a command\n"
     "\n"
     "Run 'authsweep verify --help' for the options. See also authsweep(1).\n";
@@ -380,6 +383,9 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "help") == 0) {
         if (argc > 2 && strcmp(argv[2], "verify") == 0) {
             print_verify_help(stdout);
+        } else if (argc > 2 && strcmp(argv[2], "spf") == 0) {
+            char *h[] = { "spf", "--help", NULL };
+            return cli_spf_main(2, h);
         } else {
             fputs(usage_main, stdout);
         }
@@ -387,6 +393,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "verify") == 0) {
         return cmd_verify(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "spf") == 0) {
+        return cli_spf_main(argc - 1, argv + 1);
     }
     fprintf(stderr, "authsweep: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);
