@@ -44,7 +44,15 @@ struct spf_result {
     unsigned lookups;         /* DNS-querying terms used */
     unsigned void_lookups;
     bool pending;             /* a lookup is in flight: run again later */
+    unsigned uses;            /* SPF_USES_*: request parts beyond (ip, domain) the result used */
 };
+
+/* What an evaluation depended on besides the client address and the domain: the macros
+ * it expanded (RFC 7208 §7). A result may be reused for another request with the same
+ * address and domain when these parts are equal too (see spfcache.h). */
+#define SPF_USES_LOCAL 1u /* %{s} or %{l}: the MAIL FROM local-part */
+#define SPF_USES_HELO 2u  /* %{h} */
+#define SPF_USES_TIME 4u  /* %{t}: never reusable */
 
 /* spf_check_host evaluates check_host(ip, domain, sender) (RFC 7208 §4) for the MAIL FROM
  * identity: sender = mailfrom, or postmaster@helo when mailfrom is empty (§2.4). */

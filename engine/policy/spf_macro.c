@@ -385,9 +385,11 @@ static bool letter_value(struct spf_ctx *c, const struct spf_scope *sc, uint8_t 
     slice v = SLICE_NULL;
     switch (letter) {
     case 's':
+        c->out->uses |= SPF_USES_LOCAL;
         v = sc->sender;
         break;
     case 'l':
+        c->out->uses |= SPF_USES_LOCAL;
         v = sc->local;
         break;
     case 'o':
@@ -397,6 +399,7 @@ static bool letter_value(struct spf_ctx *c, const struct spf_scope *sc, uint8_t 
         v = sc->domain;
         break;
     case 'h':
+        c->out->uses |= SPF_USES_HELO;
         v = rq->helo;
         break;
     case 'i':
@@ -410,6 +413,7 @@ static bool letter_value(struct spf_ctx *c, const struct spf_scope *sc, uint8_t 
         v = rq->receiver.len > 0 ? rq->receiver : SLICE_LIT("unknown");
         break;
     case 't':
+        c->out->uses |= SPF_USES_TIME;
         return put_dec(b, (uint64_t)(rq->now < 0 ? 0 : rq->now));
     case 'p':
         if (!value_p(c, sc, &v)) {

@@ -4,14 +4,12 @@
  * OpenSSL object once however many messages name it, and a rotated key (new text) is a new
  * entry: the cache never serves a key that DNS no longer gives.
  *
- * Lock protocol: the table is split into KEYCACHE_SHARDS shards, each with its own mutex,
- * chosen by the hash of the text. A lookup holds one shard's lock while it searches and
- * (on a miss) while it inserts; parsing happens outside the lock, so two threads may parse
- * the same new record at once: the first to insert wins and the loser frees its copy.
- * Entries are immutable after insertion and live until keycache_free, so a pointer
- * returned by keycache_get stays valid for the run without reference counting. Memory is
- * bounded by KEYCACHE_MAX_ENTRIES: past that, keys are parsed per use and handed to the
- * caller to free (struct keycache_entry.owned). */
+ * Storage and locking are engine/core/shmap.h's (its lock protocol applies): parsing
+ * happens outside any lock, so two threads may parse the same new record at once and the
+ * first to insert wins. Entries are immutable after insertion and live until keycache_free,
+ * so a pointer returned by keycache_get stays valid for the run without reference
+ * counting. Memory is bounded by KEYCACHE_MAX_ENTRIES: past that, keys are parsed per use
+ * and handed to the caller to free (struct keycache_entry.owned). */
 #ifndef AUTHSWEEP_KEYCACHE_H
 #define AUTHSWEEP_KEYCACHE_H
 
@@ -23,7 +21,6 @@
 #include "engine/verify/keyrec.h"
 #include "engine/verify/sig.h"
 
-#define KEYCACHE_SHARDS 64
 #define KEYCACHE_MAX_ENTRIES 100000
 
 enum keycache_key_status {
@@ -42,8 +39,6 @@ struct keycache_entry {
     bool owned;           /* not in the cache: the caller frees it with keycache_put */
     /* private */
     slice text;
-    uint64_t hash;
-    struct keycache_entry *next;
 };
 
 struct keycache;

@@ -1,0 +1,143 @@
+#include "engine/core/shmap.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "engine/core/arena.h"
+
+struct shmap_node {
+    struct shmap_node *next;
+    uint64_t hash;
+    slice key; /* heap copy */
+    void *val;
+};
+
+struct shmap_shard {
+    pthread_mutex_t lock;
+    struct shmap_node **buckets;
+    size_t n_buckets, n;
+};
+
+struct shmap {
+    struct shmap_shard shard[SHMAP_SHARDS];
+    size_t max_entries;
+    atomic_size_t entries;
+    void (*free_val)(void *);
+};
+
+uint64_t shmap_hash(slice key)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a, then a final mix */
+    for (size_t i = 0; i < key.len; i++) {
+        h = (h ^ key.ptr[i]) * 1099511628211ull;
+    }
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+}
+
+struct shmap *shmap_new(size_t max_entries, void (*free_val)(void *))
+{
+    struct shmap *m = xcalloc(1, sizeof(*m));
+    m->max_entries = max_entries;
+    m->free_val = free_val;
+    for (size_t i = 0; i < SHMAP_SHARDS; i++) {
+        pthread_mutex_init(&m->shard[i].lock, NULL);
+        m->shard[i].n_buckets = 16;
+        m->shard[i].buckets = xcalloc(16, sizeof(struct shmap_node *));
+    }
+    return m;
+}
+
+void shmap_free(struct shmap *m)
+{
+    if (m == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < SHMAP_SHARDS; i++) {
+        struct shmap_shard *sh = &m->shard[i];
+        for (size_t b = 0; b < sh->n_buckets; b++) {
+            for (struct shmap_node *n = sh->buckets[b], *nx; n; n = nx) {
+                nx = n->next;
+                m->free_val(n->val);
+                xfree((void *)n->key.ptr);
+                xfree(n);
+            }
+        }
+        xfree(sh->buckets);
+        pthread_mutex_destroy(&sh->lock);
+    }
+    xfree(m);
+}
+
+static struct shmap_node *find(struct shmap_shard *sh, slice key, uint64_t hash)
+{
+    for (struct shmap_node *n = sh->buckets[(hash >> 6) % sh->n_buckets]; n; n = n->next) {
+        if (n->hash == hash && slice_eq(n->key, key)) {
+            return n;
+        }
+    }
+    return NULL;
+}
+
+void *shmap_get(struct shmap *m, slice key, uint64_t hash)
+{
+    struct shmap_shard *sh = &m->shard[hash % SHMAP_SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    struct shmap_node *n = find(sh, key, hash);
+    void *v = n ? n->val : NULL;
+    pthread_mutex_unlock(&sh->lock);
+    return v;
+}
+
+static void grow(struct shmap_shard *sh)
+{
+    size_t nb = sh->n_buckets * 4;
+    struct shmap_node **b = xcalloc(nb, sizeof(*b));
+    for (size_t i = 0; i < sh->n_buckets; i++) {
+        for (struct shmap_node *n = sh->buckets[i], *nx; n; n = nx) {
+            nx = n->next;
+            n->next = b[(n->hash >> 6) % nb];
+            b[(n->hash >> 6) % nb] = n;
+        }
+    }
+    xfree(sh->buckets);
+    sh->buckets = b;
+    sh->n_buckets = nb;
+}
+
+void *shmap_put(struct shmap *m, slice key, uint64_t hash, void *val)
+{
+    struct shmap_shard *sh = &m->shard[hash % SHMAP_SHARDS];
+    pthread_mutex_lock(&sh->lock);
+    struct shmap_node *n = find(sh, key, hash);
+    if (n != NULL) {
+        pthread_mutex_unlock(&sh->lock);
+        m->free_val(val);
+        return n->val;
+    }
+    if (atomic_fetch_add_explicit(&m->entries, 1, memory_order_relaxed) >= m->max_entries) {
+        atomic_fetch_sub_explicit(&m->entries, 1, memory_order_relaxed);
+        pthread_mutex_unlock(&sh->lock);
+        return NULL;
+    }
+    n = xcalloc(1, sizeof(*n));
+    n->hash = hash;
+    n->key = xdup(key);
+    n->val = val;
+    size_t b = (hash >> 6) % sh->n_buckets;
+    n->next = sh->buckets[b];
+    sh->buckets[b] = n;
+    if (++sh->n > sh->n_buckets * 2) {
+        grow(sh);
+    }
+    pthread_mutex_unlock(&sh->lock);
+    return val;
+}
+
+size_t shmap_count(const struct shmap *m)
+{
+    return atomic_load_explicit(&((struct shmap *)m)->entries, memory_order_relaxed);
+}

@@ -1,0 +1,29 @@
+/* spfcache: SPF results reused across messages for the whole run.
+ *
+ * RFC 7208 evaluation is a pure function of (client address, MAIL FROM, HELO, DNS): an
+ * archive of a million messages from a few senders needs only a few evaluations. The key
+ * is (address, domain); a result whose evaluation expanded a macro that reads the
+ * local-part or the HELO name (spf_result.uses) is stored under a longer key that includes
+ * them, and one that read %{t} is not stored. Evaluation paths can only diverge at such a
+ * macro, so the first evaluation's `uses` is complete for every request sharing its
+ * (address, domain). Pending results are never stored. Storage: engine/core/shmap.h. */
+#ifndef AUTHSWEEP_SPFCACHE_H
+#define AUTHSWEEP_SPFCACHE_H
+
+#include <stdint.h>
+
+#include "engine/policy/spf.h"
+
+#define SPFCACHE_MAX_ENTRIES 200000
+
+struct spfcache;
+
+struct spfcache *spfcache_new(void);
+void spfcache_free(struct spfcache *c);
+/* spfcache_check_mailfrom is spf_check_mailfrom through the cache; result slices are arena
+ * copies. */
+void spfcache_check_mailfrom(struct spfcache *c, struct arena *a, struct dns_resolver *r,
+                             const struct spf_request *req, struct spf_result *out);
+void spfcache_stats(const struct spfcache *c, uint64_t *out_hits, uint64_t *out_evals);
+
+#endif
