@@ -34,6 +34,10 @@ CHECK_TEARDOWN :=
 TEST_SRCS :=
 TEST_SUPPORT_SRCS :=
 include $(sort $(wildcard */*.mk */*/*.mk))
+# A module file may name a source that is still being written; a missing file shows up as an
+# undefined symbol at link time instead of stopping every other build.
+LIB_SRCS := $(wildcard $(LIB_SRCS))
+TEST_SRCS := $(wildcard $(TEST_SRCS))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 BIN_OBJS := $(BIN_SRCS:%.c=$(BUILD)/obj/%.o)

@@ -406,9 +406,12 @@ static void *writer_main(void *p)
             break;
         }
         if (!sh->write_failed && b->out.len &&
-            fwrite(b->out.ptr, 1, b->out.len, sh->out) != b->out.len) {
+            (fwrite(b->out.ptr, 1, b->out.len, sh->out) != b->out.len || fflush(sh->out) != 0)) {
+            int e = errno;
+            pthread_mutex_lock(&sh->lock);
             sh->write_failed = true;
-            sh->write_errno = errno;
+            sh->write_errno = e;
+            pthread_mutex_unlock(&sh->lock);
         }
         sh->written_msgs += b->n;
         sbuf_cleanup(&b->out);
@@ -461,8 +464,20 @@ static struct batch *batch_new(void)
     return b;
 }
 
-bool pipe_run(const struct pipe_config *cfg, struct input_set *in, FILE *out,
-              const struct pipe_progress *progress, struct pipe_stats *st)
+static bool stopping(const struct pipe_control *ctl, struct pipe_shared *sh)
+{
+    if (ctl && ctl->stop && *ctl->stop) {
+        return true;
+    }
+    pthread_mutex_lock(&sh->lock);
+    bool failed = sh->write_failed; /* no point reading on once the output is gone */
+    pthread_mutex_unlock(&sh->lock);
+    return failed;
+}
+
+enum pipe_outcome pipe_run(const struct pipe_config *cfg, struct input_set *in, FILE *out,
+                           const struct pipe_progress *progress, const struct pipe_control *ctl,
+                           struct pipe_stats *st)
 {
     unsigned n = cfg->threads ? cfg->threads : 1;
     struct pipe_shared sh = { .cfg = cfg, .out = out, .in = in, .progress = progress };
@@ -484,7 +499,28 @@ bool pipe_run(const struct pipe_config *cfg, struct input_set *in, FILE *out,
 
     struct batch *b = batch_new();
     struct input_msg m;
-    while (input_next(in, &m)) {
+    uint64_t n_read = 0;
+    bool interrupted = false, mismatch = false;
+    for (;;) {
+        if (stopping(ctl, &sh)) {
+            interrupted = true;
+            break;
+        }
+        if (!input_next(in, &m)) {
+            break;
+        }
+        if (ctl && n_read < ctl->skip) {
+            /* Resuming: this message's record is already in the output. */
+            bool ok = ctl->skip_check == NULL || ctl->skip_check(ctl->ctx, n_read, &m);
+            n_read++;
+            input_msg_free(&m);
+            if (!ok) {
+                mismatch = true;
+                break;
+            }
+            continue;
+        }
+        n_read++;
         b->msgs[b->n++] = m;
         b->bytes += m.raw.len;
         if (b->n == LIM_BATCH_MESSAGES || b->bytes >= LIM_BATCH_BYTES) {
@@ -530,6 +566,13 @@ bool pipe_run(const struct pipe_config *cfg, struct input_set *in, FILE *out,
     }
     if (sh.write_failed) {
         errno = sh.write_errno;
+        return PIPE_WRITE_FAILED;
     }
-    return !sh.write_failed;
+    if (mismatch) {
+        return PIPE_SKIP_MISMATCH;
+    }
+    if (ctl && n_read < ctl->skip && !interrupted) {
+        return PIPE_SKIP_MISMATCH; /* the output holds more records than the inputs give */
+    }
+    return interrupted ? PIPE_INTERRUPTED : PIPE_DONE;
 }

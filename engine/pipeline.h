@@ -84,12 +84,33 @@ bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
 
 /* pipe_run reads every message of `in`, verifies them on cfg->threads workers and writes
  * the records in input order to `out`. Progress callbacks run on the writer thread.
- * Returns false if writing failed (errno kept). */
+ *
+ * Control (all optional): `stop` is polled between messages; once it is non-zero, reading
+ * stops, the messages already read are finished and their records written, and the result
+ * says interrupted. `skip` messages at the start are read but not verified (a resumed run:
+ * their records are already in the output); skip_check is called for each and may refuse
+ * (the output does not belong to these inputs), which ends the run. */
 struct pipe_progress {
     void (*fn)(void *ctx, uint64_t messages, uint64_t bytes_read, uint64_t bytes_total);
     void *ctx;
 };
-bool pipe_run(const struct pipe_config *cfg, struct input_set *in, FILE *out,
-              const struct pipe_progress *progress, struct pipe_stats *st);
+
+struct pipe_control {
+    volatile const int *stop;
+    uint64_t skip;
+    bool (*skip_check)(void *ctx, uint64_t n, const struct input_msg *m);
+    void *ctx;
+};
+
+enum pipe_outcome {
+    PIPE_DONE = 0,
+    PIPE_INTERRUPTED,  /* stopped by `stop`: the records written are complete and in order */
+    PIPE_WRITE_FAILED, /* errno says why */
+    PIPE_SKIP_MISMATCH,
+};
+
+enum pipe_outcome pipe_run(const struct pipe_config *cfg, struct input_set *in, FILE *out,
+                           const struct pipe_progress *progress, const struct pipe_control *ctl,
+                           struct pipe_stats *st);
 
 #endif

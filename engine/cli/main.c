@@ -1,6 +1,7 @@
 /* authsweep command line: argument parsing, wiring of the stages, summary and progress.
  * Everything that judges messages lives in the engine; this file only connects it. */
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "engine/cli/cmd_spf.h"
 #include "engine/cli/dns_opts.h"
+#include "engine/cli/outfile.h"
 #include "engine/core/arena.h"
 #include "engine/core/limits.h"
 #include "engine/header/date.h"
@@ -61,7 +63,10 @@ static const char usage_verify[] =
     "  --no-uring              read with read(2) instead of io_uring\n"
     "\n"
     "Output:\n"
-    "  -o, --output FILE       write the records to FILE instead of standard output\n"
+    "  -o, --output FILE       write the records to FILE instead of standard output; they\n"
+    "                          go to FILE.partial, renamed to FILE when the run completes\n"
+    "  --resume                continue an interrupted run writing to -o FILE: no record\n"
+    "                          lost or repeated, the result the same as one whole run\n"
     "  --threads N             worker threads (default: the number of online CPUs)\n"
     "  --progress              show a progress line on standard error\n"
     "  --no-progress           never show it (default: shown when stderr is a terminal)\n"
@@ -73,8 +78,13 @@ static const char usage_verify[] =
     "per signature: d, s, i, a, c, bits, l, unsigned_body_bytes, result, reason, testing,\n"
     "detail) and error. README.md lists the reasons and what each result means.\n"
     "\n"
-    "Exit status: 0 all inputs read; 1 an input could not be read or the output could not be\n"
-    "written (the other inputs are still processed); 2 usage error.\n";
+    "Interruption: a first SIGINT or SIGTERM stops reading, finishes the messages in hand,\n"
+    "writes their records and exits with status 3 (run again with --resume); a second one\n"
+    "exits at once.\n"
+    "\n"
+    "Exit status: 0 all inputs read; 1 an input could not be read, or the output could not\n"
+    "be written, or --resume found an output that does not belong to these inputs (the other\n"
+    "inputs are still processed); 2 usage error; 3 interrupted (resumable).\n";
 
 struct cli_progress {
     bool on;
@@ -101,6 +111,29 @@ static void progress_draw(void *ctx, uint64_t msgs, uint64_t bytes, uint64_t tot
     fprintf(stderr, "\r\033[K%" PRIu64 " messages, %.1f MB, %.0f msg/s, ETA %s", msgs,
             (double)bytes / 1e6, rate, eta);
     fflush(stderr);
+}
+
+/* The only process-wide mutable state: set by the signal handler, polled by the reader. */
+static volatile int g_stop;
+
+static void on_signal(int sig)
+{
+    if (g_stop) {
+        _exit(128 + sig); /* a second signal: at once */
+    }
+    g_stop = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* A closed pipe is a write error to report (EPIPE), not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static void on_path_error(void *ctx, const char *path, const char *detail)
@@ -199,7 +232,7 @@ static void print_summary(const struct pipe_stats *st, double el, const char *ba
 
 static int cmd_verify(int argc, char **argv)
 {
-    enum { O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
+    enum { O_RESUME = 255, O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
            O_PROGRESS, O_NOPROGRESS };
     static const struct option opts[] = {
         { "max-signatures", required_argument, NULL, O_MAXSIG },
@@ -208,6 +241,7 @@ static int cmd_verify(int argc, char **argv)
         { "max-message-size", required_argument, NULL, O_MAXMSG },
         { "no-uring", no_argument, NULL, O_NOURING },
         { "output", required_argument, NULL, 'o' },
+        { "resume", no_argument, NULL, O_RESUME },
         { "threads", required_argument, NULL, O_THREADS },
         { "progress", no_argument, NULL, O_PROGRESS },
         { "no-progress", no_argument, NULL, O_NOPROGRESS },
@@ -224,7 +258,7 @@ static int cmd_verify(int argc, char **argv)
     struct input_opts iopts = { .max_message_bytes = LIM_MSG_BYTES_DEFAULT,
                                 .on_path_error = on_path_error };
     int progress = -1;
-    bool quiet = false, verbose = false;
+    bool quiet = false, verbose = false, resume = false;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = ncpu > 0 ? (unsigned)ncpu : 1;
     if (cfg.threads > LIM_THREADS_MAX) {
@@ -274,6 +308,9 @@ static int cmd_verify(int argc, char **argv)
         case 'o':
             output = optarg;
             break;
+        case O_RESUME:
+            resume = true;
+            break;
         case O_THREADS:
             if (!parse_uint(optarg, LIM_THREADS_MAX, &cfg.threads) || cfg.threads == 0) {
                 return usage_error("--threads needs a number from 1 to 256, not '%s'", optarg);
@@ -304,45 +341,70 @@ static int cmd_verify(int argc, char **argv)
     if (optind >= argc) {
         return usage_error("%s", "verify needs at least one INPUT (a path, or - for stdin)");
     }
+    struct outfile of;
+    if (!outfile_open(&of, output, resume, (int64_t)time(NULL), err, sizeof err)) {
+        fprintf(stderr, "authsweep: %s\n", err);
+        return resume && output == NULL ? 2 : 1;
+    }
+    if (of.already_complete) {
+        fprintf(stderr, "authsweep: %s is complete: nothing to resume\n", output);
+        outfile_finish(&of, false, err, sizeof err);
+        return 0;
+    }
     cfg.resolver = cli_dns_open(&dns, err, sizeof err);
     if (cfg.resolver == NULL) {
         fprintf(stderr, "authsweep: %s\n", err);
+        outfile_finish(&of, false, err, sizeof err);
         return 1;
     }
-    FILE *out = stdout;
-    if (output) {
-        out = fopen(output, "w");
-        if (!out) {
-            fprintf(stderr, "authsweep: cannot write %s: %s\n", output, strerror(errno));
-            cli_dns_close(&dns, cfg.resolver, err, sizeof err);
-            return 1;
-        }
-    }
+    install_signals();
     sig_global_init();
     cfg.keys = keycache_new();
-    cfg.run_started = (int64_t)time(NULL);
+    cfg.run_started = of.run_started;
     struct cli_progress prog = { .on = progress == 1 || (progress == -1 && isatty(2)) };
     clock_gettime(CLOCK_MONOTONIC, &prog.start);
     struct pipe_progress pp = { prog.on ? progress_draw : NULL, &prog };
+    struct pipe_control ctl = { .stop = &g_stop, .skip = of.n_existing,
+                                .skip_check = outfile_skip_check, .ctx = &of };
     struct input_set *in = input_open((const char *const *)argv + optind, (size_t)(argc - optind),
                                       &iopts);
     if (verbose) {
         fprintf(stderr, "authsweep: reading with %s; ", input_backend_name(in));
         cli_dns_describe(&dns, stderr);
-        fprintf(stderr, "; %u threads\n", cfg.threads);
+        fprintf(stderr, "; %u threads", cfg.threads);
+        if (of.n_existing) {
+            fprintf(stderr, "; resuming after %" PRIu64 " records", of.n_existing);
+        }
+        fputc('\n', stderr);
     }
     struct pipe_stats st;
-    bool ok = pipe_run(&cfg, in, out, &pp, &st);
+    enum pipe_outcome res = pipe_run(&cfg, in, of.f, &pp, &ctl, &st);
     int werr = errno;
     if (prog.on) {
         fputs("\r\033[K", stderr);
     }
-    if (out != stdout && fclose(out) != 0 && ok) {
-        ok = false;
-        werr = errno;
-    }
-    if (!ok) {
+    bool ok = true;
+    switch (res) {
+    case PIPE_DONE:
+        break;
+    case PIPE_INTERRUPTED:
+        fprintf(stderr, "authsweep: interrupted after %" PRIu64 " records%s%s; run again with "
+                "--resume to continue\n", of.n_existing + st.c[PC_RECORDS],
+                output ? " in " : "", output ? of.partial_path : "");
+        break;
+    case PIPE_WRITE_FAILED:
         fprintf(stderr, "authsweep: writing the records failed: %s\n", strerror(werr));
+        ok = false;
+        break;
+    case PIPE_SKIP_MISMATCH:
+        fprintf(stderr, "authsweep: --resume: %s does not hold the records of these inputs "
+                "(different inputs or options?); remove it to start afresh\n", of.partial_path);
+        ok = false;
+        break;
+    }
+    if (!outfile_finish(&of, ok && res == PIPE_DONE, err, sizeof err)) {
+        fprintf(stderr, "authsweep: %s\n", err);
+        ok = false;
     }
     size_t path_errors = input_path_errors(in);
     if (!quiet) {
@@ -362,7 +424,11 @@ static int cmd_verify(int argc, char **argv)
         fprintf(stderr, "authsweep: %s\n", err);
         ok = false;
     }
-    return (!ok || path_errors) ? 1 : 0;
+    if (!ok || path_errors) {
+        return 1;
+    }
+    return res == PIPE_INTERRUPTED ? 3 : 0;
+
 }
 
 int main(int argc, char **argv)
