@@ -51,7 +51,9 @@ static int run(const char *args, char **out)
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' verify -q --no-progress %s 2>stderr.txt", dir,
              test_bin(), args);
-    return test_run(cmd, out, NULL);
+    int rc = test_run(cmd, out, NULL);
+    test_keep(*out);
+    return rc;
 }
 
 static void assert_valid_jsonl(const char *name)
@@ -86,7 +88,7 @@ Test(cli, sample_gives_one_record_per_message_identically_at_any_thread_count)
     char p1[512], p4[512];
     snprintf(p1, sizeof p1, "%s/one.jsonl", dir);
     snprintf(p4, sizeof p4, "%s/four.jsonl", dir);
-    char *a = test_read_file(p1, NULL), *b = test_read_file(p4, NULL);
+    char *a = test_keep(test_read_file(p1, NULL)), *b = test_keep(test_read_file(p4, NULL));
     cr_assert_eq(count_lines(a), 11);
     cr_assert_str_eq(a, b);
     assert_valid_jsonl("one.jsonl");
@@ -153,7 +155,7 @@ Test(cli, hostile_messages_each_get_a_record_and_valid_json)
     cr_assert_eq(run(args, &out), 0);
     char path[512];
     snprintf(path, sizeof path, "%s/out.jsonl", dir);
-    char *recs = test_read_file(path, NULL);
+    char *recs = test_keep(test_read_file(path, NULL));
     /* An empty file outside a Maildir is an empty mbox: no message, so no record. */
     cr_assert_eq(count_lines(recs), 4, "one record per message file:\n%s", recs);
     assert_valid_jsonl("out.jsonl");
@@ -192,7 +194,7 @@ Test(cli, unreadable_input_is_named_exit_1_and_others_still_processed)
     cr_assert_eq(count_lines(out), 1);
     char path[512];
     snprintf(path, sizeof path, "%s/stderr.txt", dir);
-    char *err = test_read_file(path, NULL);
+    char *err = test_keep(test_read_file(path, NULL));
     cr_assert_not_null(strstr(err, "missing.mbox"), "stderr: %s", err);
     cr_assert_not_null(strstr(err, "x.mbox.gz"), "stderr: %s", err);
 }
@@ -214,7 +216,7 @@ Test(cli, bad_snapshot_line_is_reported_with_file_and_line)
     cr_assert_eq(run("--dns-snapshot bad.zone m.eml", &out), 1);
     char path[512];
     snprintf(path, sizeof path, "%s/stderr.txt", dir);
-    char *err = test_read_file(path, NULL);
+    char *err = test_keep(test_read_file(path, NULL));
     cr_assert_not_null(strstr(err, "bad.zone:2"), "stderr: %s", err);
 }
 
@@ -225,6 +227,7 @@ Test(cli, stdin_message_is_read)
              "printf 'From: a@example.com\\nMessage-ID: <x@y>\\n\\nhi\\n' | '%s' verify -q %s -",
              test_bin(), zone());
     cr_assert_eq(test_run(cmd, &out, NULL), 0);
+    test_keep(out);
     cr_assert_eq(count_lines(out), 1);
     cr_assert_not_null(strstr(out, "\"source\":\"-\""), "%s", out);
     cr_assert_not_null(strstr(out, "\"from_domain\":\"example.com\""), "%s", out);
@@ -235,6 +238,7 @@ Test(cli, help_documents_every_option)
     char cmd[1024], *out;
     snprintf(cmd, sizeof cmd, "'%s' verify --help", test_bin());
     cr_assert_eq(test_run(cmd, &out, NULL), 0);
+    test_keep(out);
     static const char *const opts[] = { "--dns-snapshot", "--max-signatures", "--allow-sha1",
                                         "--as-of", "--max-message-size", "--no-uring",
                                         "--output", "--threads", "--progress", "--no-progress",

@@ -137,8 +137,9 @@ Test(resume, resume_of_a_complete_file_does_nothing)
     snprintf(out, sizeof out, "%s/ref.jsonl", dir);
     int sig;
     cr_assert_eq(wait_status(spawn(out, true), &sig), 0);
-    char *again = test_read_file(out, NULL);
+    char *again = test_keep(test_read_file(out, NULL));
     cr_assert_str_eq(again, ref);
+    free(ref);
 }
 
 Test(resume, resume_with_other_inputs_is_refused)
@@ -172,11 +173,13 @@ Test(resume, write_errors_stop_the_run_with_status_1)
              "'%s' verify -q --dns-snapshot '%s' '%s' > /dev/full 2>/dev/null; echo $?",
              test_bin(), zone, mbox);
     test_run(cmd, &out, NULL);
+    test_keep(out);
     cr_assert_str_eq(out, "1\n", "disk full");
     snprintf(cmd, sizeof cmd,
              "bash -c \"'%s' verify -q --dns-snapshot '%s' '%s' 2>/dev/null | head -c 10 "
              ">/dev/null; echo \\${PIPESTATUS[0]}\"",
              test_bin(), zone, mbox);
     test_run(cmd, &out, NULL);
+    test_keep(out);
     cr_assert_str_eq(out, "1\n", "closed pipe");
 }

@@ -7,6 +7,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static void **kept;
+static size_t n_kept, cap_kept;
+
+static void free_kept(void)
+{
+    for (size_t i = 0; i < n_kept; i++) {
+        free(kept[i]);
+    }
+    free(kept);
+    kept = NULL;
+    n_kept = cap_kept = 0;
+}
+
+void *test_keep(void *p)
+{
+    if (cap_kept == 0) {
+        atexit(free_kept);
+    }
+    if (n_kept == cap_kept) {
+        cap_kept = cap_kept ? cap_kept * 2 : 64;
+        kept = realloc(kept, cap_kept * sizeof(*kept));
+    }
+    kept[n_kept++] = p;
+    return p;
+}
+
 slice guard_bytes(const void *p, size_t n)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);

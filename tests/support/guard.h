@@ -17,6 +17,9 @@ const char *test_root_dir(void);   /* $AUTHSWEEP_ROOT or . */
 const char *test_bin(void);        /* $AUTHSWEEP_BIN or build/authsweep */
 /* test_read_file reads a whole file into malloc'd memory (NUL-terminated); NULL on error. */
 char *test_read_file(const char *path, size_t *out_len);
+/* test_keep registers a malloc'd test buffer to be freed at process exit, so that
+ * LeakSanitizer sees test code release what it allocated; returns p. */
+void *test_keep(void *p);
 /* test_run runs a shell command, capturing stdout into *out (malloc'd) and returning the
  * exit status (or -1). */
 int test_run(const char *cmd, char **out, size_t *out_len);
