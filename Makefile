@@ -5,6 +5,7 @@
 # Targets: all, deps, check (tests twice: plain, then ASan+UBSan), test, sample, lint, bench,
 # fuzz, clean. SAN=1 builds into build-san/ with AddressSanitizer + UndefinedBehaviorSanitizer.
 
+SHELL := /bin/bash
 CC ?= cc
 SAN ?= 0
 BUILD ?= build
@@ -72,8 +73,13 @@ TEST_ENV = AUTHSWEEP_BIN=$(abspath $(BUILD)/authsweep) AUTHSWEEP_SHARED=$(SHARED
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 CRITERION_JOBS ?= 2
 
+# Criterion only warns when LeakSanitizer fires as a test process exits, so the log is
+# searched too: any sanitizer report fails the run.
 test-run: $(BUILD)/authsweep $(BUILD)/authsweep-tests
-	$(TEST_ENV) $(BUILD)/authsweep-tests --jobs $(CRITERION_JOBS) $(CRITERION_ARGS)
+	@set -o pipefail; $(TEST_ENV) $(BUILD)/authsweep-tests --jobs $(CRITERION_JOBS) \
+	    $(CRITERION_ARGS) 2>&1 | tee $(BUILD)/test.log
+	@if grep -qE 'ERROR: (LeakSanitizer|AddressSanitizer)|runtime error:' $(BUILD)/test.log; then \
+	    echo "sanitizer reports in $(BUILD)/test.log (above)"; exit 1; fi
 
 test: test-run
 
