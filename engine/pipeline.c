@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "engine/core/arena.h"
 #include "engine/core/limits.h"
+#include "engine/core/shmap.h"
+#include <stdatomic.h>
 #include "engine/header/addr.h"
 #include "engine/header/date.h"
 #include "engine/header/hdr.h"
@@ -134,6 +137,254 @@ static void choose_as_of(struct arena *a, const struct pipe_config *cfg, const s
     r->as_of_source = "now";
 }
 
+/* ---- SPF (RFC 7208) for the boundary MTA's connection ----------------------------------- */
+
+/* run_spf: the client address and HELO from the chosen Received field, MAIL FROM from the
+ * topmost Return-Path (written at final delivery, RFC 5321 §4.4). False if pending. */
+static bool run_spf(struct pipe_worker *w, const struct hdr_index *h, struct msg_result *r)
+{
+    struct arena *a = w->arena;
+    const struct pipe_config *cfg = w->cfg;
+    r->spf_ran = true;
+    struct rcv_selection sel;
+    rcv_select_spf(a, &sel, h, &cfg->spf_select);
+    ptrdiff_t rp = hdr_find(h, SLICE_LIT("Return-Path"), 0);
+    struct addr path = { 0 };
+    enum addr_status ps = ADDR_SYNTAX;
+    if (rp >= 0) {
+        ps = addr_parse_path(a, &path, hdr_unfold(a, h->f[rp].value));
+        r->spf_has_mailfrom = ps == ADDR_OK || ps == ADDR_EMPTY;
+        if (ps == ADDR_OK) {
+            size_t n = path.local.len + 1 + path.domain.len;
+            uint8_t *p = arena_alloc(a, n);
+            memcpy(p, path.local.ptr, path.local.len);
+            p[path.local.len] = '@';
+            memcpy(p + path.local.len + 1, path.domain.ptr, path.domain.len);
+            r->spf_mailfrom = slice_make(p, n);
+        } else if (ps == ADDR_EMPTY) {
+            r->spf_mailfrom = SLICE_LIT("");
+        }
+    }
+    if (sel.status != RCV_SEL_OK) {
+        r->spf.result = AV_NONE; /* no guess: RFC 7208 needs the connecting address */
+        r->spf_reason = sel.reason;
+        return true;
+    }
+    r->spf_has_ip = true;
+    r->spf_ip = sel.ip_text;
+    r->spf_helo_name = sel.helo;
+    r->spf_source = sel.source;
+    struct spf_request req = { .ip = sel.ip, .helo = sel.helo, .mailfrom = r->spf_mailfrom,
+                               .receiver = sel.parsed.by, .now = r->as_of };
+    if (sel.helo.len > 0) {
+        struct spf_result hr;
+        spf_check_helo(a, cfg->resolver, &req, &hr);
+        if (hr.pending) {
+            return false;
+        }
+        r->spf_helo = hr.result;
+    }
+    if (!r->spf_has_mailfrom) {
+        r->spf.result = AV_NONE;
+        r->spf_reason = rp < 0 ? "no_return_path" : "return_path_syntax";
+        return true;
+    }
+    if (r->spf_mailfrom.len == 0 && sel.helo.len == 0) {
+        r->spf.result = AV_NONE; /* §2.4 needs the HELO name for a null reverse-path */
+        r->spf_reason = "null_sender_without_helo";
+        return true;
+    }
+    spfcache_check_mailfrom(cfg->spf_cache, a, cfg->resolver, &req, &r->spf);
+    return !r->spf.pending;
+}
+
+static bool word_is(const struct authres_word *w, enum auth_verdict v)
+{
+    return slice_eq_ci(w->text, slice_make(auth_verdict_name(v), strlen(auth_verdict_name(v))));
+}
+
+/* compare_recorded marks where the receiver's recorded results and ours differ: SPF by
+ * result word; DKIM per recorded signature, matched by header.b (a prefix of b=) or else by
+ * d=, comparing pass with not-pass. */
+static void compare_recorded(struct msg_result *r)
+{
+    const struct authres_recorded *rec = &r->recorded;
+    if (rec->has_spf && r->spf_ran && r->spf_has_ip) {
+        r->disagree_spf = !word_is(&rec->spf_result, r->spf.result);
+    }
+    for (size_t i = 0; i < rec->n_dkim && r->dkim_ran; i++) {
+        const struct authres_recorded_dkim *rd = &rec->dkim[i];
+        const struct dkim_sig *match = NULL;
+        for (size_t k = 0; k < r->dkim.n && match == NULL; k++) {
+            const struct dkim_sig *s = &r->dkim.sig[k];
+            if (rd->b.len >= 8 ? slice_has_prefix(s->b, rd->b)
+                               : (rd->d.len > 0 && slice_eq_ci(rd->d, s->d))) {
+                match = s;
+            }
+        }
+        if (match == NULL) {
+            continue;
+        }
+        bool they = word_is(&rd->result, AV_PASS), we = match->result == AV_PASS;
+        if (they != we) {
+            r->disagree_dkim = true;
+        }
+    }
+}
+
+static void count_spf(const struct msg_result *r, struct pipe_stats *st)
+{
+    static const enum pipe_counter by_verdict[AV__COUNT] = {
+        [AV_NONE] = PC_SPF_NONE,         [AV_PASS] = PC_SPF_PASS,
+        [AV_FAIL] = PC_SPF_FAIL,         [AV_SOFTFAIL] = PC_SPF_SOFTFAIL,
+        [AV_NEUTRAL] = PC_SPF_NEUTRAL,   [AV_TEMPERROR] = PC_SPF_TEMPERROR,
+        [AV_PERMERROR] = PC_SPF_PERMERROR, [AV_POLICY] = PC_SPF_NEUTRAL,
+    };
+    if (r->spf_ran && (unsigned)r->spf.result < AV__COUNT) {
+        st->c[by_verdict[r->spf.result]]++;
+    }
+    if (r->recorded_ran && r->recorded.found) {
+        st->c[PC_RECORDED]++;
+        st->c[PC_RECORDED_DISAGREE] += r->disagree_spf || r->disagree_dkim;
+    }
+}
+
+/* ---- DMARC and the class label -------------------------------------------------------- */
+
+struct pipe_domains {
+    struct shmap *map;
+    pthread_mutex_t list_lock; /* guards the list of entries (for pipe_domains_list) */
+    struct dom_entry *all;
+};
+
+struct dom_entry {
+    struct dom_entry *next;
+    slice domain;
+    _Atomic uint64_t n[PIPE_N_CLASSES];
+};
+
+static void dom_free(void *p)
+{
+    struct dom_entry *e = p;
+    xfree((void *)e->domain.ptr);
+    xfree(e);
+}
+
+struct pipe_domains *pipe_domains_new(void)
+{
+    struct pipe_domains *d = xcalloc(1, sizeof(*d));
+    d->map = shmap_new(1000000, dom_free);
+    pthread_mutex_init(&d->list_lock, NULL);
+    return d;
+}
+
+void pipe_domains_free(struct pipe_domains *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    shmap_free(d->map);
+    pthread_mutex_destroy(&d->list_lock);
+    xfree(d);
+}
+
+static void domains_count(struct pipe_domains *d, slice domain, enum dmarc_class c)
+{
+    if (d == NULL) {
+        return;
+    }
+    if (domain.ptr == NULL) {
+        domain = SLICE_LIT("(none)");
+    }
+    uint64_t h = shmap_hash(domain);
+    struct dom_entry *e = shmap_get(d->map, domain, h);
+    if (e == NULL) {
+        struct dom_entry *ne = xcalloc(1, sizeof(*ne));
+        ne->domain = xdup(domain);
+        e = shmap_put(d->map, domain, h, ne);
+        if (e == NULL) { /* full: counted overall only */
+            dom_free(ne);
+            return;
+        }
+        if (e == ne) {
+            pthread_mutex_lock(&d->list_lock);
+            ne->next = d->all;
+            d->all = ne;
+            pthread_mutex_unlock(&d->list_lock);
+        }
+    }
+    atomic_fetch_add_explicit(&e->n[c], 1, memory_order_relaxed);
+}
+
+static int dom_cmp(const void *pa, const void *pb)
+{
+    const struct pipe_domain_count *a = pa, *b = pb;
+    if (a->total != b->total) {
+        return a->total < b->total ? 1 : -1;
+    }
+    size_t n = a->domain.len < b->domain.len ? a->domain.len : b->domain.len;
+    int c = memcmp(a->domain.ptr, b->domain.ptr, n);
+    return c ? c : (a->domain.len > b->domain.len) - (a->domain.len < b->domain.len);
+}
+
+struct pipe_domain_count *pipe_domains_list(struct pipe_domains *d, size_t *out_n)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&d->list_lock);
+    for (struct dom_entry *e = d->all; e; e = e->next) {
+        n++;
+    }
+    struct pipe_domain_count *v = xcalloc(n ? n : 1, sizeof(*v));
+    size_t i = 0;
+    for (struct dom_entry *e = d->all; e; e = e->next, i++) {
+        v[i].domain = e->domain;
+        for (int k = 0; k < PIPE_N_CLASSES; k++) {
+            v[i].n[k] = atomic_load_explicit(&e->n[k], memory_order_relaxed);
+            v[i].total += v[i].n[k];
+        }
+    }
+    pthread_mutex_unlock(&d->list_lock);
+    qsort(v, n, sizeof(*v), dom_cmp);
+    *out_n = n;
+    return v;
+}
+
+/* run_dmarc evaluates DMARC from the results already in r (no second evaluation). The
+ * message key for RFC 7489 pct sampling is the Message-ID, else source and index. */
+static bool run_dmarc(struct pipe_worker *w, struct msg_result *r)
+{
+    struct arena *a = w->arena;
+    slice key = r->message_id;
+    if (!r->has_message_id || key.len == 0) {
+        char buf[64];
+        int n = snprintf(buf, sizeof buf, "#%llu", (unsigned long long)r->in->index);
+        size_t sl = 0;
+        while (r->in->source[sl]) {
+            sl++;
+        }
+        uint8_t *k = arena_alloc(a, sl + (size_t)n);
+        memcpy(k, r->in->source, sl);
+        memcpy(k + sl, buf, (size_t)n);
+        key = slice_make(k, sl + (size_t)n);
+    }
+    struct dmarc_input in = {
+        .from_domain = r->has_from_domain ? r->from_domain : SLICE_NULL,
+        .from_error = r->from_error,
+        .sigs = r->dkim.sig,
+        .n_sigs = r->dkim.n,
+        .spf_ran = r->spf_ran && r->spf_has_ip && r->spf_has_mailfrom,
+        .spf_result = r->spf.result,
+        .spf_domain = r->spf.domain,
+        .msg_key = key,
+    };
+    dmarc_evaluate(w->cfg->dmarc, a, w->cfg->resolver, &in, &r->dmarc, &r->dmarc_other);
+    if (r->dmarc.pending) {
+        return false;
+    }
+    r->dmarc_ran = true;
+    return true;
+}
+
 static const char *input_err_code(enum input_err e)
 {
     switch (e) {
@@ -216,6 +467,18 @@ bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
                 return false;
             }
             r.dkim_ran = true;
+            if (w->cfg->spf && !run_spf(w, &h, &r)) {
+                return false;
+            }
+            if (w->cfg->dmarc && !run_dmarc(w, &r)) {
+                return false;
+            }
+            if (w->cfg->n_trusted_ids > 0) {
+                r.recorded_ran = true;
+                authres_recorded_get(a, &r.recorded, &h, w->cfg->trusted_ids,
+                                     w->cfg->n_trusted_ids);
+                compare_recorded(&r);
+            }
         }
     }
     /* Done: count and write. */
@@ -223,6 +486,14 @@ bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
     if (r.dkim_ran) {
         count_dkim(&r.dkim, st);
     }
+    count_spf(&r, st);
+    enum dmarc_class cls = r.dmarc_ran ? dmarc_class(&r.dmarc) : DMARC_C_UNDETERMINED;
+    r.klass = dmarc_class_name(cls);
+    st->c[PC_CLASS_AUTHENTICATED + (int)cls]++;
+    if (r.dmarc_ran && r.dmarc.differs) {
+        st->c[PC_DMARC_MODES_DIFFER]++;
+    }
+    domains_count(w->cfg->domains, r.dmarc_ran ? r.dmarc.domain : r.from_domain, cls);
     if (r.error_code) {
         st->c[PC_ERRORS]++;
     }

@@ -29,6 +29,9 @@
 
 #include "dns/dns.h"
 #include "engine/core/sbuf.h"
+#include "engine/header/received.h"
+#include "engine/policy/dmarc.h"
+#include "engine/policy/spfcache.h"
 #include "engine/verify/dkim.h"
 #include "engine/verify/keycache.h"
 #include "io/input.h"
@@ -47,6 +50,17 @@ struct pipe_config {
     int64_t as_of_fixed;
     int64_t run_started;   /* "now" for the whole run, so that records are reproducible */
     unsigned threads;
+    /* SPF */
+    bool spf;                        /* evaluate SPF (default on) */
+    struct spfcache *spf_cache;      /* required when spf */
+    struct rcv_select_opts spf_select; /* --spf-received / --spf-trust-by */
+    /* DMARC */
+    struct dmarc_ctx *dmarc;         /* NULL: DMARC not evaluated (--no-dmarc) */
+    /* per author domain class counts (optional; see pipe_domain_stats) */
+    struct pipe_domains *domains;
+    /* --trust-authserv-id: whose recorded results to keep (none: `recorded` is left out) */
+    const slice *trusted_ids;
+    size_t n_trusted_ids;
 };
 
 /* Counters, summed over threads at the end. */
@@ -63,12 +77,41 @@ enum pipe_counter {
     PC_SIG_TEMPERROR,
     PC_SIG_PERMERROR,
     PC_MSG_DKIM_PASS, /* messages with at least one passing signature */
+    PC_SPF_NONE,      /* SPF results, by kind (MAIL FROM identity) */
+    PC_SPF_PASS,
+    PC_SPF_FAIL,
+    PC_SPF_SOFTFAIL,
+    PC_SPF_NEUTRAL,
+    PC_SPF_TEMPERROR,
+    PC_SPF_PERMERROR,
+    PC_CLASS_AUTHENTICATED, /* the record's class (README "class") */
+    PC_CLASS_SPOOFED,
+    PC_CLASS_SUSPICIOUS,
+    PC_CLASS_UNPROTECTED,
+    PC_CLASS_UNDETERMINED,
+    PC_DMARC_MODES_DIFFER, /* --dmarc-mode both: RFC 9989 and RFC 7489 outcomes differ */
+    PC_RECORDED,      /* messages with trusted recorded results */
+    PC_RECORDED_DISAGREE, /* ... that disagree with ours */
     PC__COUNT
 };
 
 struct pipe_stats {
     uint64_t c[PC__COUNT];
 };
+
+/* Per author domain counts of classes, shared by the workers (a shmap of atomic counters). */
+#define PIPE_N_CLASSES 5
+struct pipe_domain_count {
+    slice domain;
+    uint64_t n[PIPE_N_CLASSES]; /* by enum dmarc_class */
+    uint64_t total;
+};
+struct pipe_domains;
+struct pipe_domains *pipe_domains_new(void);
+void pipe_domains_free(struct pipe_domains *d);
+/* pipe_domains_list returns every domain's counts (heap array, caller frees), sorted by
+ * total, descending, then by name. */
+struct pipe_domain_count *pipe_domains_list(struct pipe_domains *d, size_t *out_n);
 
 /* pipe_message runs stages 3-8 on one message and appends its JSON line to out. Used by
  * the workers, and directly by tests. `worker` is per-thread state from pipe_worker_new.

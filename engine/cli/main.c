@@ -57,6 +57,26 @@ static const char usage_verify[] =
     "                            TIME      an RFC 3339 time (2024-03-01T12:00:00Z) or a Unix\n"
     "                                      epoch in seconds\n"
     "\n"
+    "SPF (RFC 7208), judged for the connection the archive owner's boundary MTA received:\n"
+    "  --spf-received N        take the client address and HELO from the Nth Received field\n"
+    "                          from the top (default: the newest one whose from clause has a\n"
+    "                          public address literal)\n"
+    "  --spf-trust-by HOST     take them from the newest Received field written by HOST\n"
+    "                          (repeatable; '.example.org' matches its subdomains)\n"
+    "  --no-spf                do not evaluate SPF\n"
+    "  --trust-authserv-id ID  keep, as `recorded`, the results that host ID wrote in\n"
+    "                          Authentication-Results / Received-SPF (repeatable); the\n"
+    "                          summary counts messages where they differ from ours\n"
+    "\n"
+    "DMARC (RFC 9989 by default):\n"
+    "  --dmarc-mode MODE       rfc9989 (default), rfc7489 (organizational domain from the\n"
+    "                          Public Suffix List, pct applied per message), or both (each\n"
+    "                          record shows both; `differs` marks where the outcome changes)\n"
+    "  --apply-reject          apply p=reject as published (RFC 9989 §7.4 has a receiver\n"
+    "                          with no other knowledge quarantine instead)\n"
+    "  --psl FILE              the Public Suffix List for rfc7489 (default: Debian's)\n"
+    "  --no-dmarc              do not evaluate DMARC\n"
+    "\n"
     "Input:\n"
     "  --max-message-size N    largest message read, in bytes (K, M, G suffixes allowed;\n"
     "                          default 64M); a larger one gets an error record\n"
@@ -223,16 +243,46 @@ static void print_summary(const struct pipe_stats *st, double el, const char *ba
             "authsweep: dkim: %" PRIu64 " signatures: %" PRIu64 " pass, %" PRIu64 " fail, %" PRIu64
             " policy, %" PRIu64 " neutral, %" PRIu64 " temperror, %" PRIu64 " permerror; "
             "%" PRIu64 " messages with a passing signature, %" PRIu64 " unsigned\n"
+            "authsweep: spf: %" PRIu64 " pass, %" PRIu64 " fail, %" PRIu64 " softfail, %" PRIu64
+            " neutral, %" PRIu64 " none, %" PRIu64 " temperror, %" PRIu64 " permerror\n"
+            "authsweep: class: %" PRIu64 " authenticated, %" PRIu64 " spoofed, %" PRIu64
+            " suspicious, %" PRIu64 " unprotected, %" PRIu64 " undetermined; rfc9989/rfc7489 "
+            "outcomes differ for %" PRIu64 "\n"
+            "authsweep: recorded results: %" PRIu64 " messages, %" PRIu64 " disagree with ours\n"
             "authsweep: %.2f s, %.0f messages/s (read: %s)\n",
             c[PC_MESSAGES], c[PC_RECORDS], c[PC_ERRORS], path_errors, c[PC_SIGS], c[PC_SIG_PASS],
             c[PC_SIG_FAIL], c[PC_SIG_POLICY], c[PC_SIG_NEUTRAL], c[PC_SIG_TEMPERROR],
-            c[PC_SIG_PERMERROR], c[PC_MSG_DKIM_PASS], c[PC_NO_DKIM], el,
+            c[PC_SIG_PERMERROR], c[PC_MSG_DKIM_PASS], c[PC_NO_DKIM], c[PC_SPF_PASS],
+            c[PC_SPF_FAIL], c[PC_SPF_SOFTFAIL], c[PC_SPF_NEUTRAL], c[PC_SPF_NONE],
+            c[PC_SPF_TEMPERROR], c[PC_SPF_PERMERROR], c[PC_CLASS_AUTHENTICATED],
+            c[PC_CLASS_SPOOFED], c[PC_CLASS_SUSPICIOUS], c[PC_CLASS_UNPROTECTED],
+            c[PC_CLASS_UNDETERMINED], c[PC_DMARC_MODES_DIFFER], c[PC_RECORDED], c[PC_RECORDED_DISAGREE], el,
             el > 0 ? (double)c[PC_MESSAGES] / el : 0.0, backend);
+}
+
+/* print_domains: the class counts of the `max` author domains with most messages. */
+static void print_domains(struct pipe_domains *d, size_t max)
+{
+    size_t n;
+    struct pipe_domain_count *v = pipe_domains_list(d, &n);
+    if (n > 0) {
+        fprintf(stderr, "authsweep: by author domain (authenticated/spoofed/suspicious/"
+                        "unprotected/undetermined)%s:\n", n > max ? ", busiest first" : "");
+    }
+    for (size_t i = 0; i < n && i < max; i++) {
+        fprintf(stderr, "authsweep:   %-40.*s %6" PRIu64 " %6" PRIu64 " %6" PRIu64 " %6" PRIu64
+                " %6" PRIu64 "\n", SLICE_FMT(v[i].domain), v[i].n[0], v[i].n[1], v[i].n[2],
+                v[i].n[3], v[i].n[4]);
+    }
+    if (n > max) {
+        fprintf(stderr, "authsweep:   ... %zu more (all of them with --verbose)\n", n - max);
+    }
+    xfree(v);
 }
 
 static int cmd_verify(int argc, char **argv)
 {
-    enum { O_RESUME = 255, O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
+    enum { O_DMARC_MODE = 240, O_APPLY_REJECT, O_PSL, O_NO_DMARC, O_SPF_RCV = 250, O_SPF_TRUST, O_NO_SPF, O_AUTHSERV, O_RESUME = 255, O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
            O_PROGRESS, O_NOPROGRESS };
     static const struct option opts[] = {
         { "max-signatures", required_argument, NULL, O_MAXSIG },
@@ -242,6 +292,14 @@ static int cmd_verify(int argc, char **argv)
         { "no-uring", no_argument, NULL, O_NOURING },
         { "output", required_argument, NULL, 'o' },
         { "resume", no_argument, NULL, O_RESUME },
+        { "spf-received", required_argument, NULL, O_SPF_RCV },
+        { "spf-trust-by", required_argument, NULL, O_SPF_TRUST },
+        { "no-spf", no_argument, NULL, O_NO_SPF },
+        { "dmarc-mode", required_argument, NULL, O_DMARC_MODE },
+        { "apply-reject", no_argument, NULL, O_APPLY_REJECT },
+        { "psl", required_argument, NULL, O_PSL },
+        { "no-dmarc", no_argument, NULL, O_NO_DMARC },
+        { "trust-authserv-id", required_argument, NULL, O_AUTHSERV },
         { "threads", required_argument, NULL, O_THREADS },
         { "progress", no_argument, NULL, O_PROGRESS },
         { "no-progress", no_argument, NULL, O_NOPROGRESS },
@@ -254,7 +312,12 @@ static int cmd_verify(int argc, char **argv)
     struct cli_dns dns = { 0 };
     char err[512];
     struct pipe_config cfg = { .dkim = { .max_sigs = LIM_DKIM_SIGS_DEFAULT, .clock_skew = 300 },
-                               .as_of = AS_OF_RECEIVED };
+                               .as_of = AS_OF_RECEIVED, .spf = true };
+    slice *trust_by = xcalloc((size_t)argc + 1, sizeof(slice));
+    slice *authserv = xcalloc((size_t)argc + 1, sizeof(slice));
+    size_t n_trust_by = 0, n_authserv = 0;
+    struct dmarc_config dcfg = { .mode = DMARC_MODE_RFC9989 };
+    bool dmarc_on = true;
     struct input_opts iopts = { .max_message_bytes = LIM_MSG_BYTES_DEFAULT,
                                 .on_path_error = on_path_error };
     int progress = -1;
@@ -311,6 +374,43 @@ static int cmd_verify(int argc, char **argv)
         case O_RESUME:
             resume = true;
             break;
+        case O_SPF_RCV: {
+            unsigned n;
+            if (!parse_uint(optarg, 1000, &n) || n == 0) {
+                return usage_error("--spf-received needs a number from 1, not '%s'", optarg);
+            }
+            cfg.spf_select.nth = (int)n;
+            break;
+        }
+        case O_SPF_TRUST:
+            trust_by[n_trust_by++] = slice_make(optarg, strlen(optarg));
+            break;
+        case O_NO_SPF:
+            cfg.spf = false;
+            break;
+        case O_DMARC_MODE:
+            if (strcmp(optarg, "rfc9989") == 0) {
+                dcfg.mode = DMARC_MODE_RFC9989;
+            } else if (strcmp(optarg, "rfc7489") == 0) {
+                dcfg.mode = DMARC_MODE_RFC7489;
+            } else if (strcmp(optarg, "both") == 0) {
+                dcfg.mode = DMARC_MODE_BOTH;
+            } else {
+                return usage_error("--dmarc-mode takes rfc9989, rfc7489 or both, not '%s'", optarg);
+            }
+            break;
+        case O_APPLY_REJECT:
+            dcfg.apply_reject = true;
+            break;
+        case O_PSL:
+            dcfg.psl_path = optarg;
+            break;
+        case O_NO_DMARC:
+            dmarc_on = false;
+            break;
+        case O_AUTHSERV:
+            authserv[n_authserv++] = slice_make(optarg, strlen(optarg));
+            break;
         case O_THREADS:
             if (!parse_uint(optarg, LIM_THREADS_MAX, &cfg.threads) || cfg.threads == 0) {
                 return usage_error("--threads needs a number from 1 to 256, not '%s'", optarg);
@@ -351,6 +451,15 @@ static int cmd_verify(int argc, char **argv)
         outfile_finish(&of, false, err, sizeof err);
         return 0;
     }
+    if (dmarc_on) {
+        cfg.dmarc = dmarc_ctx_new(&dcfg, err, sizeof err);
+        if (cfg.dmarc == NULL) {
+            fprintf(stderr, "authsweep: %s\n", err);
+            outfile_finish(&of, false, err, sizeof err);
+            return 1;
+        }
+    }
+    cfg.domains = pipe_domains_new();
     cfg.resolver = cli_dns_open(&dns, err, sizeof err);
     if (cfg.resolver == NULL) {
         fprintf(stderr, "authsweep: %s\n", err);
@@ -360,6 +469,11 @@ static int cmd_verify(int argc, char **argv)
     install_signals();
     sig_global_init();
     cfg.keys = keycache_new();
+    cfg.spf_cache = spfcache_new();
+    cfg.spf_select.trust_by = trust_by;
+    cfg.spf_select.n_trust_by = n_trust_by;
+    cfg.trusted_ids = authserv;
+    cfg.n_trusted_ids = n_authserv;
     cfg.run_started = of.run_started;
     struct cli_progress prog = { .on = progress == 1 || (progress == -1 && isatty(2)) };
     clock_gettime(CLOCK_MONOTONIC, &prog.start);
@@ -409,6 +523,7 @@ static int cmd_verify(int argc, char **argv)
     size_t path_errors = input_path_errors(in);
     if (!quiet) {
         print_summary(&st, elapsed_since(&prog.start), input_backend_name(in), path_errors);
+        print_domains(cfg.domains, verbose ? SIZE_MAX : 10);
     }
     if (verbose) {
         uint64_t hits, misses;
@@ -418,8 +533,19 @@ static int cmd_verify(int argc, char **argv)
         cli_dns_stats(&dns, cfg.resolver, stderr);
         fputc('\n', stderr);
     }
+    if (verbose) {
+        uint64_t hits, evals;
+        spfcache_stats(cfg.spf_cache, &hits, &evals);
+        fprintf(stderr, "authsweep: spf cache: %" PRIu64 " evaluations, %" PRIu64 " reused\n",
+                evals, hits);
+    }
     input_close(in);
     keycache_free(cfg.keys);
+    spfcache_free(cfg.spf_cache);
+    dmarc_ctx_free(cfg.dmarc);
+    pipe_domains_free(cfg.domains);
+    xfree(trust_by);
+    xfree(authserv);
     if (!cli_dns_close(&dns, cfg.resolver, err, sizeof err)) {
         fprintf(stderr, "authsweep: %s\n", err);
         ok = false;

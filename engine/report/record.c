@@ -25,6 +25,27 @@ static bool write_sig(struct sbuf *b, const struct dkim_sig *s)
     return ok && sbuf_putc(b, '}');
 }
 
+static bool write_spf(struct sbuf *b, const struct msg_result *r)
+{
+    const struct spf_result *s = &r->spf;
+    bool first = true;
+    bool ok = sbuf_putc(b, '{');
+    ok = ok && json_key(b, &first, "result") && json_cstr(b, auth_verdict_name(s->result));
+    ok = ok && json_key(b, &first, "domain") && json_str(b, s->domain);
+    ok = ok && json_key(b, &first, "ip") && (r->spf_has_ip ? json_str(b, r->spf_ip) : json_null(b));
+    ok = ok && json_key(b, &first, "helo") && json_str(b, r->spf_helo_name);
+    ok = ok && json_key(b, &first, "mailfrom") &&
+         (r->spf_has_mailfrom ? json_str(b, r->spf_mailfrom) : json_null(b));
+    ok = ok && json_key(b, &first, "mechanism") && json_str(b, s->mechanism);
+    ok = ok && json_key(b, &first, "explanation") && json_str(b, s->explanation);
+    ok = ok && json_key(b, &first, "reason") &&
+         json_cstr(b, r->spf_reason ? r->spf_reason : s->reason);
+    ok = ok && json_key(b, &first, "source") && json_str(b, r->spf_source);
+    ok = ok && json_key(b, &first, "helo_result") &&
+         (r->spf_helo_name.ptr ? json_cstr(b, auth_verdict_name(r->spf_helo)) : json_null(b));
+    return ok && sbuf_putc(b, '}');
+}
+
 bool record_write(struct sbuf *b, const struct msg_result *r)
 {
     const struct input_msg *m = r->in;
@@ -59,6 +80,28 @@ bool record_write(struct sbuf *b, const struct msg_result *r)
                  json_u64(b, r->dkim.n_fields - r->dkim.n);
         }
     }
+    if (r->spf_ran) {
+        ok = ok && json_key(b, &first, "spf") && write_spf(b, r);
+    }
+    if (r->dmarc_ran) {
+        ok = ok && json_key(b, &first, "dmarc") && dmarc_result_json(b, &r->dmarc);
+    }
+    if (r->recorded_ran) {
+        ok = ok && json_key(b, &first, "recorded") && authres_recorded_json(b, &r->recorded);
+        if (r->recorded.found) {
+            bool f2 = true;
+            ok = ok && json_key(b, &first, "recorded_disagrees") && sbuf_putc(b, '[');
+            if (r->disagree_spf) {
+                ok = ok && (f2 || sbuf_putc(b, ',')) && json_cstr(b, "spf");
+                f2 = false;
+            }
+            if (r->disagree_dkim) {
+                ok = ok && (f2 || sbuf_putc(b, ',')) && json_cstr(b, "dkim");
+                f2 = false;
+            }
+            ok = ok && sbuf_putc(b, ']');
+        }
+    }
     ok = ok && json_key(b, &first, "error");
     if (r->error_code) {
         bool f2 = true;
@@ -67,5 +110,8 @@ bool record_write(struct sbuf *b, const struct msg_result *r)
     } else {
         ok = ok && json_null(b);
     }
+    /* The label a corpus needs comes last (README "class"). */
+    ok = ok && json_key(b, &first, "class") &&
+         json_cstr(b, r->klass ? r->klass : "undetermined");
     return ok && sbuf_append(b, "}\n", 2);
 }

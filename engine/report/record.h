@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #include "engine/core/sbuf.h"
+#include "engine/header/authres.h"
+#include "engine/policy/dmarc.h"
+#include "engine/policy/spf.h"
 #include "engine/verify/dkim.h"
 #include "io/input.h"
 
@@ -24,6 +27,24 @@ struct msg_result {
     const char *as_of_source;
     bool dkim_ran;
     struct dkim_report dkim;
+    /* SPF (RFC 7208) for the connection the archive owner's boundary MTA saw. */
+    bool spf_ran;
+    struct spf_result spf;        /* MAIL FROM identity (HELO when MAIL FROM is empty) */
+    enum auth_verdict spf_helo;   /* the HELO identity's own result (AV_NONE: no HELO) */
+    const char *spf_reason;       /* overrides spf.reason when no check could run */
+    bool spf_has_ip;
+    slice spf_ip, spf_helo_name, spf_mailfrom, spf_source;
+    bool spf_has_mailfrom;
+    /* DMARC (RFC 9989, or RFC 7489 side by side) from the results above. */
+    bool dmarc_ran;
+    struct dmarc_result dmarc;
+    struct dmarc_result dmarc_other; /* --dmarc-mode both: the RFC 7489 result */
+    /* class: the corpus label (README "class"); every record has one */
+    const char *klass;
+    /* What the original receiver recorded (--trust-authserv-id), and where we disagree. */
+    bool recorded_ran;
+    struct authres_recorded recorded;
+    bool disagree_spf, disagree_dkim;
     const char *error_code;  /* NULL: no error */
     const char *error_detail;
 };
