@@ -24,5 +24,30 @@ for name in picks:
     out += b"From MAILER-DAEMON " + stamp + b"\n" + b"\n".join(quoted) + b"\n\n"
 here = os.path.dirname(os.path.abspath(__file__))
 open(os.path.join(here, "sample.mbox"), "wb").write(bytes(out))
-open(os.path.join(here, "sample.zone"), "wb").write(open(os.path.join(src, "realworld.zone"), "rb").read())
+# SPF and DMARC records written for this sample, so that `make sample` shows every layer.
+# They are illustrative: shaped like what these domains publish, NOT snapshots of the real
+# records (the DKIM keys above them are the real, historical ones).
+ILLUSTRATIVE = """
+; ---------------------------------------------------------------------------------------
+; Illustrative SPF and DMARC records, written for this sample (NOT snapshots of the real
+; ones). They make the sample show SPF, DMARC and every class label.
+; ---------------------------------------------------------------------------------------
+gmail.com. 300 IN TXT "v=spf1 redirect=_spf.google.com"
+_spf.google.com. 300 IN TXT "v=spf1 ip4:209.85.128.0/17 ip4:35.190.247.0/24 ip4:66.102.0.0/20 ip6:2001:4860:4000::/36 ~all"
+_dmarc.gmail.com. 300 IN TXT "v=DMARC1; p=none; sp=quarantine; rua=mailto:mailauth-reports@google.com"
+outlook.com. 300 IN TXT "v=spf1 ip4:40.92.0.0/15 ip4:40.107.0.0/16 ip4:52.100.0.0/14 ip6:2a01:111:f400::/48 -all"
+_dmarc.outlook.com. 300 IN TXT "v=DMARC1; p=none; sp=quarantine; rua=mailto:d@rua.example.net"
+icloud.com. 300 IN TXT "v=spf1 ip4:17.58.0.0/16 ip4:17.57.155.0/24 -all"
+_dmarc.icloud.com. 300 IN TXT "v=DMARC1; p=quarantine; sp=quarantine; rua=mailto:dmarc_agg@icloud.com"
+bounce.x.com. 300 IN TXT "v=spf1 ip4:199.16.156.0/22 ip4:199.59.148.0/22 -all"
+_dmarc.x.com. 300 IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@x.com"
+_dmarc.amazon.com. 300 IN TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@amazon.com"
+sgmail.github.com. 300 IN TXT "v=spf1 ip4:192.254.112.0/20 ip4:167.89.0.0/17 ~all"
+github.com. 300 IN TXT "v=spf1 ip4:192.30.252.0/22 include:_spf.google.com ~all"
+_dmarc.github.com. 300 IN TXT "v=DMARC1; p=reject; pct=100; rua=mailto:dmarc@github.com"
+discoursemail.com. 300 IN TXT "v=spf1 ip4:216.218.240.0/24 -all"
+_dmarc.arm.com. 300 IN TXT "v=DMARC1; p=none; rua=mailto:dmarc@arm.com"
+"""
+open(os.path.join(here, "sample.zone"), "wb").write(
+    open(os.path.join(src, "realworld.zone"), "rb").read() + ILLUSTRATIVE.encode())
 print("wrote %d messages" % len(picks))

@@ -903,6 +903,11 @@ static void apply_disposition(struct eval *ev, const struct dmarc_input *in,
         out->disposition = DMARC_P_NONE; /* nothing to apply (§5.3.6 for errors) */
         break;
     }
+    /* The policy asks something only of mail that fails: for any other result what it asks
+     * is "none" (the published value stays in `published`). */
+    if (out->result != AV_FAIL) {
+        out->policy_disposition = DMARC_P_NONE;
+    }
 }
 
 static void record_notes(struct eval *ev, const struct dmarc_record *rec,
@@ -1100,7 +1105,9 @@ static bool json_one(struct sbuf *b, const struct dmarc_result *r)
         !json_key(b, &first, "reason") || !json_cstr(b, dmarc_reason_name(r->reason)) ||
         !json_key(b, &first, "mode") || !json_cstr(b, dmarc_mode_name(r->mode)) ||
         !json_key(b, &first, "class") || !json_cstr(b, dmarc_class_name(dmarc_class(r))) ||
-        !json_key(b, &first, "auth_pass") || !json_bool(b, r->auth_pass)) {
+        !json_key(b, &first, "auth_pass") || !json_bool(b, r->auth_pass) ||
+        !json_key(b, &first, "published") ||
+        !json_cstr(b, applied ? dmarc_policy_name(r->published) : NULL)) {
         return false;
     }
     if (rec != NULL) {

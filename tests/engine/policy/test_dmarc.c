@@ -267,7 +267,8 @@ Test(dmarc, aligned_dkim_pass_is_pass, .init = setup, .fini = teardown)
     dkim("mail.example.com", AV_PASS);
     spf("bounce.other.net", AV_PASS);
     run();
-    EXPECT(AV_PASS, DMARC_R_NONE, DMARC_TAG_P, DMARC_P_REJECT, DMARC_P_NONE);
+    EXPECT(AV_PASS, DMARC_R_NONE, DMARC_TAG_P, DMARC_P_NONE, DMARC_P_NONE);
+    cr_assert_eq(res.published, DMARC_P_REJECT, "the published value is kept");
     cr_assert(eqs(res.dkim_aligned, "mail.example.com"));
     cr_assert(!res.spf_aligned);
     cr_assert(eqs(res.policy_domain, "example.com") && eqs(res.org_domain, "example.com"));
@@ -641,10 +642,11 @@ Test(dmarc, json_object_keys_in_order, .init = setup, .fini = teardown)
     cr_assert_str_eq((const char *)b.ptr,
                      "{\"result\":\"pass\",\"domain\":\"example.com\","
                      "\"policy_domain\":\"example.com\",\"org_domain\":\"example.com\","
-                     "\"policy\":\"p\",\"policy_disposition\":\"reject\","
+                     "\"policy\":\"p\",\"policy_disposition\":\"none\","
                      "\"disposition\":\"none\",\"dkim_aligned\":\"example.com\","
                      "\"spf_aligned\":false,\"testing\":false,\"reason\":null,"
                      "\"mode\":\"rfc9989\",\"class\":\"authenticated\",\"auth_pass\":true,"
+                     "\"published\":\"reject\","
                      "\"adkim\":\"r\",\"aspf\":\"r\",\"fo\":\"0\",\"notes\":[\"spf_not_run\"]}");
     sbuf_reset(&b);
     in.n_sigs = 0;
@@ -658,13 +660,15 @@ Test(dmarc, json_object_keys_in_order, .init = setup, .fini = teardown)
                      "\"org_domain\":null,\"policy\":null,\"policy_disposition\":null,"
                      "\"disposition\":null,\"dkim_aligned\":null,\"spf_aligned\":false,"
                      "\"testing\":false,\"reason\":\"no_author_domain\",\"mode\":\"rfc9989\","
-                     "\"class\":\"undetermined\",\"auth_pass\":false,\"detail\":\"no_from\","
+                     "\"class\":\"undetermined\",\"auth_pass\":false,\"published\":null,"
+                     "\"detail\":\"no_from\","
                      "\"notes\":[\"spf_not_run\"],\"differs\":false,\"other\":"
                      "{\"result\":\"none\",\"domain\":null,\"policy_domain\":null,"
                      "\"org_domain\":null,\"policy\":null,\"policy_disposition\":null,"
                      "\"disposition\":null,\"dkim_aligned\":null,\"spf_aligned\":false,"
                      "\"testing\":false,\"reason\":\"no_author_domain\",\"mode\":\"rfc7489\","
-                     "\"class\":\"undetermined\",\"auth_pass\":false,\"detail\":\"no_from\","
+                     "\"class\":\"undetermined\",\"auth_pass\":false,\"published\":null,"
+                     "\"detail\":\"no_from\","
                      "\"notes\":[\"spf_not_run\"]}}");
     sbuf_cleanup(&b);
 }
