@@ -39,6 +39,8 @@ include $(sort $(wildcard */*.mk */*/*.mk))
 # undefined symbol at link time instead of stopping every other build.
 LIB_SRCS := $(wildcard $(LIB_SRCS))
 TEST_SRCS := $(wildcard $(TEST_SRCS))
+BIN_SRCS := $(wildcard $(BIN_SRCS))
+TEST_SUPPORT_SRCS := $(wildcard $(TEST_SUPPORT_SRCS))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 BIN_OBJS := $(BIN_SRCS:%.c=$(BUILD)/obj/%.o)

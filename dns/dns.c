@@ -4,7 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "dns/live.h"
 #include "engine/core/limits.h"
 
 static const char *const dns_status_names[DNS__STATUS_COUNT] = {
@@ -197,4 +199,30 @@ bool dns_name_canon(slice name, char buf[256], size_t *out_len)
     buf[name.len] = '\0';
     *out_len = name.len;
     return true;
+}
+
+static int64_t dns_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+enum dns_status dns_lookup_sync(struct dns_resolver *r, slice name, uint16_t qtype,
+                                const struct dns_answer **out, int timeout_ms)
+{
+    int64_t deadline = dns_now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        enum dns_status st = dns_lookup(r, name, qtype, out);
+        if (st != DNS_PENDING) {
+            return st;
+        }
+        int64_t left = deadline - dns_now_ms();
+        if (left <= 0 || r->ops->wait == NULL) {
+            *out = NULL;
+            return DNS_TIMEOUT;
+        }
+        /* Any completion wakes us; the loop asks again and coalesces if still in flight. */
+        (void)dns_wait(r, left > INT32_MAX ? INT32_MAX : (int)left);
+    }
 }
