@@ -6,6 +6,7 @@
 #include "engine/core/b64.h"
 #include "engine/core/limits.h"
 #include "engine/header/tagval.h"
+#include "engine/verify/dkim_internal.h"
 #include "engine/verify/sig.h"
 
 static const char *const reason_names[DKIM_R__COUNT] = {
@@ -118,7 +119,8 @@ void dkim_thread_free(struct dkim_thread *t)
 }
 
 /* One body hash per distinct (hash, canonicalization, l=): §3.7 computes the body hash
- * independently of the signature, so signatures that agree on these share it. */
+ * independently of the signature, so signatures that agree on these share it (DKIM and
+ * ARC-Message-Signature alike). */
 struct body_hash {
     enum sig_hash_alg halg;
     enum canon_alg canon;
@@ -129,10 +131,15 @@ struct body_hash {
     uint8_t digest[SIG_MAX_DIGEST];
 };
 
-struct body_memo {
+struct dkim_body_memo {
     size_t n;
     struct body_hash h[LIM_BODY_HASHES];
 };
+
+struct dkim_body_memo *dkim_body_memo_new(struct arena *a)
+{
+    return arena_zalloc(a, sizeof(struct dkim_body_memo));
+}
 
 struct body_target {
     struct sig_hash *h;
@@ -159,7 +166,7 @@ static void fanout_flush(void *ctx, const uint8_t *p, size_t n)
 /* body_hash_get returns the memoised hash, computing it (for one canonicalization, every
  * pending (hash, l=) of that canonicalization in the same pass) when first asked. NULL
  * when the memo is full (more distinct specs than LIM_BODY_HASHES). */
-static const struct body_hash *body_hash_get(struct dkim_thread *t, struct body_memo *m,
+static const struct body_hash *body_hash_get(struct dkim_thread *t, struct dkim_body_memo *m,
                                              slice body, enum sig_hash_alg halg,
                                              enum canon_alg canon, bool has_l, uint64_t l)
 {
@@ -189,19 +196,6 @@ static const struct body_hash *body_hash_get(struct dkim_thread *t, struct body_
 
 /* ---- signature field parsing ----------------------------------------------------------- */
 
-struct parsed_sig {
-    struct tv_list tags;
-    const struct tv_pair *b_pair;
-    slice h;
-    uint8_t *bsig;
-    size_t bsig_len;
-    uint8_t bh[SIG_MAX_DIGEST];
-    size_t bh_len;
-    bool has_t, has_x;
-    uint64_t t, x;
-    slice i_domain; /* the decoded i= domain (d= when i= is absent) */
-};
-
 static bool domain_equal_or_parent(slice sub, slice parent)
 {
     if (slice_eq_ci(sub, parent)) {
@@ -213,15 +207,16 @@ static bool domain_equal_or_parent(slice sub, slice parent)
     return sub.ptr[sub.len - parent.len - 1] == '.' && slice_has_suffix_ci(sub, parent);
 }
 
-static bool h_has_from(slice h)
+/* list_has_ci: true if the colon-separated list names `want` (ASCII case-insensitive). */
+static bool list_has_ci(slice list, slice want)
 {
-    slice rest = h, item;
+    slice rest = list, item;
     while (rest.len > 0) {
         if (!slice_take_until(&rest, ':', &item)) {
             item = rest;
             rest.len = 0;
         }
-        if (slice_eq_ci(slice_trim_fws(item), SLICE_LIT("from"))) {
+        if (slice_eq_ci(slice_trim_fws(item), want)) {
             return true;
         }
     }
@@ -249,21 +244,6 @@ static bool parse_canon(slice c, enum canon_alg *hc, enum canon_alg *bc)
         }
     }
     return ok;
-}
-
-static bool q_has_dns_txt(slice q)
-{
-    slice rest = q, item;
-    while (rest.len > 0) {
-        if (!slice_take_until(&rest, ':', &item)) {
-            item = rest;
-            rest.len = 0;
-        }
-        if (slice_eq_ci(slice_trim_fws(item), SLICE_LIT("dns/txt"))) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* qp_decode decodes dkim-quoted-printable (RFC 6376 §2.11: "=" followed by two hex
@@ -310,57 +290,111 @@ static bool identity_domain(slice i, slice *out)
     return false;
 }
 
+/* The per-profile rules of dkim_internal.h as data. */
+struct tag_req {
+    slice name;
+    const char *missing;
+};
+
+static const struct tag_req dkim_required[] = {
+    { SLICE_INIT("v"), "missing v=" },   { SLICE_INIT("a"), "missing a=" },
+    { SLICE_INIT("b"), "missing b=" },   { SLICE_INIT("bh"), "missing bh=" },
+    { SLICE_INIT("d"), "missing d=" },   { SLICE_INIT("h"), "missing h=" },
+    { SLICE_INIT("s"), "missing s=" },
+};
+static const struct tag_req ams_required[] = {
+    { SLICE_INIT("i"), "missing i=" },   { SLICE_INIT("a"), "missing a=" },
+    { SLICE_INIT("b"), "missing b=" },   { SLICE_INIT("bh"), "missing bh=" },
+    { SLICE_INIT("d"), "missing d=" },   { SLICE_INIT("h"), "missing h=" },
+    { SLICE_INIT("s"), "missing s=" },
+};
+static const struct tag_req as_required[] = {
+    { SLICE_INIT("i"), "missing i=" },   { SLICE_INIT("a"), "missing a=" },
+    { SLICE_INIT("b"), "missing b=" },   { SLICE_INIT("d"), "missing d=" },
+    { SLICE_INIT("s"), "missing s=" },   { SLICE_INIT("cv"), "missing cv=" },
+};
+
+struct profile_spec {
+    const struct tag_req *required;
+    size_t n_required;
+    bool version;   /* v= must be 1 (DKIM); ARC ignores v= */
+    bool instance;  /* i= is the ARC instance, not the AUID */
+    bool body;      /* bh=, l=, c= (body part), q=, x= are read */
+    bool headers;   /* h= names the signed fields; false: h= is forbidden */
+    bool need_from; /* §6.1.1: From must be signed */
+    bool strict_list; /* an empty tag-spec (";;") is a syntax error */
+    slice default_c;  /* c= when absent */
+};
+
+#define N_OF(x) (sizeof(x) / sizeof((x)[0]))
+static const struct profile_spec profiles[] = {
+    [DKIM_PROFILE_DKIM] = { dkim_required, N_OF(dkim_required), true, false, true, true, true,
+                            false, SLICE_INIT("simple/simple") },
+    [DKIM_PROFILE_AMS] = { ams_required, N_OF(ams_required), false, true, true, true, false,
+                           true, SLICE_INIT("relaxed/relaxed") },
+    [DKIM_PROFILE_AS] = { as_required, N_OF(as_required), false, true, false, false, false,
+                          true, SLICE_INIT("relaxed") },
+};
+
+/* has_empty_spec: true if a tag-spec other than the optional last one is empty (RFC 6376
+ * §3.2: tag-list = tag-spec *( ";" tag-spec ) [ ";" ]). tv_parse tolerates ";;" (DKIM keeps
+ * that tolerance); the ARC profiles do not (ValiMail suite as_format_tags_sc,
+ * ams_format_tags_sc). Values cannot hold ';', so splitting on it is exact. */
+static bool has_empty_spec(slice value)
+{
+    slice rest = value, item;
+    while (slice_take_until(&rest, ';', &item)) {
+        if (slice_trim_fws(item).len == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* parse_instance reads an ARC instance value: 1*2DIGIT in 1..50 (RFC 8617 §4.2.1). */
+static unsigned parse_instance(slice v)
+{
+    uint64_t n;
+    if (v.len == 0 || v.len > 2 || !slice_u64_all(v, &n) || n < 1 || n > DKIM_ARC_MAX_INSTANCE) {
+        return 0;
+    }
+    return (unsigned)n;
+}
+
+static enum dkim_cv parse_cv(slice v)
+{
+    if (slice_eq_ci(v, SLICE_LIT("none"))) {
+        return DKIM_CV_NONE;
+    }
+    if (slice_eq_ci(v, SLICE_LIT("pass"))) {
+        return DKIM_CV_PASS;
+    }
+    if (slice_eq_ci(v, SLICE_LIT("fail"))) {
+        return DKIM_CV_FAIL;
+    }
+    return DKIM_CV_INVALID;
+}
+
 #define SYNTAX(msg)                                                                               \
     do {                                                                                          \
         out->detail = (msg);                                                                      \
         return DKIM_R_SIG_SYNTAX;                                                                 \
     } while (0)
 
-/* parse_sig checks steps 1 and 2 of dkim.h and fills *out and *ps. */
-static enum dkim_reason parse_sig(struct arena *a, const struct hdr_field *f,
-                                  struct dkim_sig *out, struct parsed_sig *ps)
+/* parse_identity handles i=: the AUID for DKIM (default "@d", dkim-quoted-printable, its
+ * domain d= or below, §3.5 and §6.1.1), the instance for ARC (RFC 8617 §4.2.1). */
+static enum dkim_reason parse_identity(struct arena *a, const struct profile_spec *p,
+                                       struct dkim_sig *out, struct dkim_parsed *ps)
 {
-    slice bad, v;
-    enum tv_status st = tv_parse(a, &ps->tags, f->value, &bad);
-    if (st != TV_OK) {
-        SYNTAX(st == TV_E_DUPLICATE ? "duplicate tag" : "malformed tag-list");
-    }
     const struct tv_list *tl = &ps->tags;
-    tv_get(tl, SLICE_LIT("d"), &out->d);
-    tv_get(tl, SLICE_LIT("s"), &out->s);
-    tv_get(tl, SLICE_LIT("a"), &out->a);
-    ps->b_pair = tv_find(tl, SLICE_LIT("b"));
-    if (ps->b_pair) {
-        out->b = ps->b_pair->value;
-    }
-    static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
-    for (size_t k = 0; k < sizeof(required) / sizeof(required[0]); k++) {
-        size_t n = k == 3 ? 2 : 1;
-        if (!tv_get(tl, slice_make(required[k], n), &v)) {
-            static const char *const msgs[] = { "missing v=", "missing a=", "missing b=",
-                                                "missing bh=", "missing d=", "missing h=",
-                                                "missing s=" };
-            SYNTAX(msgs[k]);
+    if (p->instance) {
+        ps->i_domain = out->d;
+        if (ps->instance == 0) {
+            SYNTAX("i= is not an instance number 1..50");
         }
+        return DKIM_R_NONE;
     }
-    tv_get(tl, SLICE_LIT("v"), &v);
-    if (!slice_eq(v, SLICE_LIT("1"))) {
-        SYNTAX("v= is not 1"); /* §6.1.1: incompatible version */
-    }
-    if (out->d.len == 0 || out->s.len == 0) {
-        SYNTAX("empty d= or s=");
-    }
-    /* c= (default simple/simple, §3.5) */
-    out->c = SLICE_LIT("simple/simple");
-    out->hc = out->bc = CANON_SIMPLE;
-    if (tv_get(tl, SLICE_LIT("c"), &v)) {
-        out->c = v;
-        if (!parse_canon(v, &out->hc, &out->bc)) {
-            SYNTAX("unknown canonicalization in c=");
-        }
-    }
-    /* i= (default "@d"), dkim-quoted-printable (§3.5); its domain must be d= or below
-     * (§6.1.1). The record shows i= as written; checks use the decoded form. */
+    /* The record shows i= as written; checks use the decoded form. */
     if (tv_get(tl, SLICE_LIT("i"), &out->i)) {
         slice idec, idom;
         if (!qp_decode(a, out->i, &idec)) {
@@ -375,17 +409,22 @@ static enum dkim_reason parse_sig(struct arena *a, const struct hdr_field *f,
         }
     } else {
         size_t n = out->d.len + 1;
-        uint8_t *p = arena_alloc(a, n);
-        p[0] = '@';
-        memcpy(p + 1, out->d.ptr, out->d.len);
-        out->i = slice_make(p, n);
+        uint8_t *q = arena_alloc(a, n);
+        q[0] = '@';
+        memcpy(q + 1, out->d.ptr, out->d.len);
+        out->i = slice_make(q, n);
         ps->i_domain = out->d;
     }
-    tv_get(tl, SLICE_LIT("h"), &ps->h);
-    if (!h_has_from(ps->h)) {
-        SYNTAX("From is not in h="); /* §6.1.1: From field not signed */
-    }
-    if (tv_get(tl, SLICE_LIT("l"), &v)) {
+    return DKIM_R_NONE;
+}
+
+/* parse_numbers reads l=, q=, t=, x= (t= only for ARC-Seal). */
+static enum dkim_reason parse_numbers(const struct profile_spec *p, struct dkim_sig *out,
+                                      struct dkim_parsed *ps)
+{
+    const struct tv_list *tl = &ps->tags;
+    slice v;
+    if (p->body && tv_get(tl, SLICE_LIT("l"), &v)) {
         out->has_l = true;
         if (!slice_u64_all(v, &out->l)) {
             /* 76 digits are allowed (§3.5); past 2^64 it is larger than any body. */
@@ -399,19 +438,101 @@ static enum dkim_reason parse_sig(struct arena *a, const struct hdr_field *f,
             out->l = UINT64_MAX;
         }
     }
-    if (tv_get(tl, SLICE_LIT("q"), &v) && !q_has_dns_txt(v)) {
+    if (p->body && tv_get(tl, SLICE_LIT("q"), &v) && !list_has_ci(v, SLICE_LIT("dns/txt"))) {
         SYNTAX("q= does not offer dns/txt");
     }
     ps->has_t = tv_get(tl, SLICE_LIT("t"), &v);
     if (ps->has_t && !slice_u64_all(v, &ps->t)) {
         SYNTAX("t= is not a number");
     }
-    ps->has_x = tv_get(tl, SLICE_LIT("x"), &v);
+    ps->has_x = p->body && tv_get(tl, SLICE_LIT("x"), &v);
     if (ps->has_x && !slice_u64_all(v, &ps->x)) {
         SYNTAX("x= is not a number");
     }
     if (ps->has_t && ps->has_x && ps->x <= ps->t) {
         SYNTAX("x= is not after t="); /* §3.5: x= MUST be greater than t= */
+    }
+    return DKIM_R_NONE;
+}
+
+enum dkim_reason dkim_sig_parse(struct arena *a, enum dkim_profile prof, slice value,
+                                struct dkim_sig *out, struct dkim_parsed *ps)
+{
+    const struct profile_spec *p = &profiles[prof];
+    slice bad, v;
+    enum tv_status st = tv_parse(a, &ps->tags, value, &bad);
+    if (st != TV_OK) {
+        SYNTAX(st == TV_E_DUPLICATE ? "duplicate tag" : "malformed tag-list");
+    }
+    if (p->strict_list && has_empty_spec(value)) {
+        SYNTAX("empty tag-spec (\";;\")");
+    }
+    const struct tv_list *tl = &ps->tags;
+    tv_get(tl, SLICE_LIT("d"), &out->d);
+    tv_get(tl, SLICE_LIT("s"), &out->s);
+    tv_get(tl, SLICE_LIT("a"), &out->a);
+    ps->b_pair = tv_find(tl, SLICE_LIT("b"));
+    if (ps->b_pair) {
+        out->b = ps->b_pair->value;
+    }
+    if (p->instance) {
+        /* Read before any rule can fail: the chain's structure needs them (RFC 8617 §5.2). */
+        ps->has_instance = tv_get(tl, SLICE_LIT("i"), &out->i);
+        ps->instance = ps->has_instance ? parse_instance(out->i) : 0;
+        if (prof == DKIM_PROFILE_AS && tv_get(tl, SLICE_LIT("cv"), &v)) {
+            ps->cv = parse_cv(v);
+        }
+    }
+    for (size_t k = 0; k < p->n_required; k++) {
+        if (!tv_get(tl, p->required[k].name, &v)) {
+            SYNTAX(p->required[k].missing);
+        }
+    }
+    if (p->version) {
+        tv_get(tl, SLICE_LIT("v"), &v);
+        if (!slice_eq(v, SLICE_LIT("1"))) {
+            SYNTAX("v= is not 1"); /* §6.1.1: incompatible version */
+        }
+    }
+    if (ps->cv == DKIM_CV_INVALID) {
+        SYNTAX("cv= is not none, pass or fail");
+    }
+    if (out->d.len == 0 || out->s.len == 0) {
+        SYNTAX("empty d= or s=");
+    }
+    /* c= (default simple/simple for DKIM, §3.5). RFC 8617 §4.1.3: the seal is always
+     * relaxed. An AMS without c= is relaxed/relaxed: dkimpy's ARC verifier does so and the
+     * ValiMail suite (ams_fields_c_na, 2018 revision) expects it; §4.1.2's "same semantics
+     * as DKIM-Signature" would say simple/simple, and no deployed sealer omits c=. */
+    out->c = p->default_c;
+    out->hc = out->bc = CANON_SIMPLE;
+    if (!p->body) {
+        out->hc = CANON_RELAXED;
+    } else {
+        if (tv_get(tl, SLICE_LIT("c"), &v)) {
+            out->c = v;
+        }
+        if (!parse_canon(out->c, &out->hc, &out->bc)) {
+            SYNTAX("unknown canonicalization in c=");
+        }
+    }
+    enum dkim_reason r = parse_identity(a, p, out, ps);
+    if (r != DKIM_R_NONE) {
+        return r;
+    }
+    bool has_h = tv_get(tl, SLICE_LIT("h"), &ps->h);
+    if (!p->headers && has_h) {
+        SYNTAX("h= is not allowed in ARC-Seal (RFC 8617 §4.1.3)");
+    }
+    if (p->need_from && !list_has_ci(ps->h, SLICE_LIT("from"))) {
+        SYNTAX("From is not in h="); /* §6.1.1: From field not signed */
+    }
+    if (prof == DKIM_PROFILE_AMS && list_has_ci(ps->h, SLICE_LIT("arc-seal"))) {
+        SYNTAX("h= includes ARC-Seal (RFC 8617 §4.1.2)");
+    }
+    r = parse_numbers(p, out, ps);
+    if (r != DKIM_R_NONE) {
+        return r;
     }
     /* b= and bh= are base64 (FWS allowed inside, §2.4). */
     size_t cap = b64_decoded_max(out->b.len);
@@ -422,9 +543,11 @@ static enum dkim_reason parse_sig(struct arena *a, const struct hdr_field *f,
     if (!b64_decode(ps->bsig, cap, &ps->bsig_len, out->b) || ps->bsig_len == 0) {
         SYNTAX("b= is not valid base64");
     }
-    tv_get(tl, SLICE_LIT("bh"), &v);
-    if (!b64_decode(ps->bh, sizeof(ps->bh), &ps->bh_len, v) || ps->bh_len == 0) {
-        SYNTAX("bh= is not valid base64");
+    if (p->body) {
+        tv_get(tl, SLICE_LIT("bh"), &v);
+        if (!b64_decode(ps->bh, sizeof(ps->bh), &ps->bh_len, v) || ps->bh_len == 0) {
+            SYNTAX("bh= is not valid base64");
+        }
     }
     /* a= (§3.5, RFC 8463 §3) */
     if (slice_eq_ci(out->a, SLICE_LIT("rsa-sha256"))) {
@@ -560,6 +683,65 @@ static enum dkim_reason key_rules(const struct keycache_entry *e, struct dkim_si
     return DKIM_R_NONE;
 }
 
+enum dkim_reason dkim_key_get(const struct dkim_env *e, struct dkim_sig *s,
+                              const struct dkim_parsed *ps, const struct keycache_entry **out)
+{
+    *out = NULL;
+    struct key_pick kp = fetch_key(e->a, e->r, e->kc, s, &s->detail);
+    if (kp.pending) {
+        *e->pending = true;
+        return DKIM_R_DNS_TEMPERROR;
+    }
+    if (kp.reason != DKIM_R_NONE) {
+        keycache_put(kp.e);
+        return kp.reason;
+    }
+    s->testing = kp.e->rec.testing;
+    s->bits = kp.e->bits;
+    enum dkim_reason rs = key_rules(kp.e, s, ps->i_domain);
+    if (rs == DKIM_R_NONE && s->alg != DKIM_A_ED25519_SHA256 && s->bits > LIM_RSA_MAX_BITS) {
+        s->detail = "RSA key larger than 8192 bits: not verified";
+        rs = DKIM_R_KEY_TOO_LARGE;
+    }
+    if (rs != DKIM_R_NONE) {
+        keycache_put(kp.e);
+        return rs;
+    }
+    *out = kp.e;
+    return DKIM_R_NONE;
+}
+
+/* ---- body hash (§3.7) -------------------------------------------------------------------- */
+
+static enum sig_hash_alg hash_of(enum dkim_alg alg)
+{
+    return alg == DKIM_A_RSA_SHA1 ? SIG_SHA1 : SIG_SHA256;
+}
+
+enum dkim_reason dkim_body_check(const struct dkim_env *e, struct dkim_sig *s,
+                                 const struct dkim_parsed *ps)
+{
+    const struct body_hash *bh =
+        body_hash_get(e->t, e->memo, e->h->body, hash_of(s->alg), s->bc, s->has_l, s->l);
+    if (bh == NULL) {
+        s->detail = "too many distinct body hashes in one message";
+        return DKIM_R_SIG_SYNTAX;
+    }
+    if (s->has_l) {
+        s->has_unsigned = true;
+        s->unsigned_body_bytes = bh->canon_len > s->l ? bh->canon_len - s->l : 0;
+        if (s->l > bh->canon_len) {
+            /* §3.5: l= MUST NOT be larger than the canonical body. */
+            s->detail = "l= is larger than the canonicalized body";
+            return DKIM_R_BODY_LENGTH_EXCEEDS;
+        }
+    }
+    if (bh->digest_len != ps->bh_len || memcmp(bh->digest, ps->bh, bh->digest_len) != 0) {
+        return DKIM_R_BODY_HASH_MISMATCH;
+    }
+    return DKIM_R_NONE;
+}
+
 /* ---- header hash (§3.7, §5.4.2) ---------------------------------------------------------- */
 
 static void hdr_hash_flush(void *ctx, const uint8_t *p, size_t n)
@@ -567,19 +749,13 @@ static void hdr_hash_flush(void *ctx, const uint8_t *p, size_t n)
     sig_hash_update(ctx, p, n);
 }
 
-/* header_hash hashes the fields named in h= (each name takes the next instance from the
- * bottom; names with no instance left contribute nothing, §5.4.2), then the signature
- * field with b= emptied and no final CRLF. */
-static size_t header_hash(struct dkim_thread *t, struct arena *a, const struct hdr_index *h,
-                          const struct hdr_field *self, const struct parsed_sig *ps,
-                          enum canon_alg hc, enum sig_hash_alg halg, uint8_t out[SIG_MAX_DIGEST])
+void dkim_h_select(struct arena *a, const struct hdr_index *h, slice names,
+                   const struct hdr_field ***out_fields, size_t *out_n)
 {
-    sig_hash_init(t->hdr, halg);
-    struct canon_sink *s = arena_alloc(a, sizeof(*s));
-    canon_sink_init(s, hdr_hash_flush, t->hdr);
+    const struct hdr_field **fields = arena_array(a, LIM_DKIM_H_NAMES, sizeof(*fields));
     bool *used = arena_array(a, h->n, sizeof(bool));
-    slice rest = ps->h, name;
-    size_t n_names = 0;
+    slice rest = names, name;
+    size_t n_names = 0, n = 0;
     while (rest.len > 0 && n_names < LIM_DKIM_H_NAMES) {
         if (!slice_take_until(&rest, ':', &name)) {
             name = rest;
@@ -591,81 +767,41 @@ static size_t header_hash(struct dkim_thread *t, struct arena *a, const struct h
             const struct hdr_field *f = &h->f[k];
             if (!used[k] && f->name_ok && f->name.len == name.len && slice_eq_ci(f->name, name)) {
                 used[k] = true;
-                canon_header(s, hc, f->raw, true);
+                fields[n++] = f;
                 break;
             }
         }
     }
-    canon_header_without(s, hc, self->raw, ps->b_pair->raw_value, false);
+    *out_fields = fields;
+    *out_n = n;
+}
+
+size_t dkim_header_hash(struct dkim_thread *t, struct arena *a,
+                        const struct hdr_field *const *fields, size_t n,
+                        const struct hdr_field *self, slice b_raw, enum canon_alg hc,
+                        enum sig_hash_alg halg, uint8_t out[SIG_MAX_DIGEST])
+{
+    sig_hash_init(t->hdr, halg);
+    struct canon_sink *s = arena_alloc(a, sizeof(*s));
+    canon_sink_init(s, hdr_hash_flush, t->hdr);
+    for (size_t k = 0; k < n; k++) {
+        canon_header(s, hc, fields[k]->raw, true);
+    }
+    canon_header_without(s, hc, self->raw, b_raw, false);
     canon_sink_finish(s);
     return sig_hash_final(t->hdr, out);
 }
 
-/* ---- one signature ------------------------------------------------------------------------ */
+/* ---- crypto and acceptability (step 6, 7) ----------------------------------------------- */
 
-static enum dkim_reason verify_one(struct dkim_thread *t, struct arena *a, struct dns_resolver *r,
-                                   struct keycache *kc, const struct dkim_opts *o,
-                                   const struct hdr_index *h, struct body_memo *memo,
-                                   struct dkim_sig *s, bool *pending)
+enum dkim_reason dkim_crypto_check(const struct dkim_opts *o, const struct keycache_entry *k,
+                                   const uint8_t *digest, size_t digest_len,
+                                   struct dkim_sig *s, const struct dkim_parsed *ps)
 {
-    const struct hdr_field *f = &h->f[s->field];
-    struct parsed_sig ps;
-    memset(&ps, 0, sizeof(ps));
-    enum dkim_reason rs = parse_sig(a, f, s, &ps);
-    if (rs != DKIM_R_NONE) {
-        return rs;
-    }
-    struct key_pick kp = fetch_key(a, r, kc, s, &s->detail);
-    if (kp.pending) {
-        *pending = true;
-        return DKIM_R_DNS_TEMPERROR;
-    }
-    if (kp.reason != DKIM_R_NONE) {
-        keycache_put(kp.e);
-        return kp.reason;
-    }
-    s->testing = kp.e->rec.testing;
-    s->bits = kp.e->bits;
-    rs = key_rules(kp.e, s, ps.i_domain);
-    if (rs == DKIM_R_NONE && s->alg != DKIM_A_ED25519_SHA256 && s->bits > LIM_RSA_MAX_BITS) {
-        s->detail = "RSA key larger than 8192 bits: not verified";
-        rs = DKIM_R_KEY_TOO_LARGE;
-    }
-    if (rs != DKIM_R_NONE) {
-        keycache_put(kp.e);
-        return rs;
-    }
-    enum sig_hash_alg halg = s->alg == DKIM_A_RSA_SHA1 ? SIG_SHA1 : SIG_SHA256;
-    /* Step 5: body hash. */
-    const struct body_hash *bh = body_hash_get(t, memo, h->body, halg, s->bc, s->has_l, s->l);
-    if (bh == NULL) {
-        s->detail = "too many distinct body hashes in one message";
-        keycache_put(kp.e);
-        return DKIM_R_SIG_SYNTAX;
-    }
-    if (s->has_l) {
-        s->has_unsigned = true;
-        s->unsigned_body_bytes = bh->canon_len > s->l ? bh->canon_len - s->l : 0;
-        if (s->l > bh->canon_len) {
-            /* §3.5: l= MUST NOT be larger than the canonical body. */
-            s->detail = "l= is larger than the canonicalized body";
-            keycache_put(kp.e);
-            return DKIM_R_BODY_LENGTH_EXCEEDS;
-        }
-    }
-    if (bh->digest_len != ps.bh_len || memcmp(bh->digest, ps.bh, bh->digest_len) != 0) {
-        keycache_put(kp.e);
-        return DKIM_R_BODY_HASH_MISMATCH;
-    }
-    /* Step 6: header hash and signature. */
-    uint8_t hd[SIG_MAX_DIGEST];
-    size_t hd_len = header_hash(t, a, h, f, &ps, s->hc, halg, hd);
-    bool ok = sig_verify(kp.e->key, halg, hd, hd_len, slice_make(ps.bsig, ps.bsig_len));
-    keycache_put(kp.e);
-    if (!ok) {
+    if (!sig_verify(k->key, hash_of(s->alg), digest, digest_len,
+                    slice_make(ps->bsig, ps->bsig_len))) {
         return DKIM_R_SIGNATURE_MISMATCH;
     }
-    /* Step 7: acceptability of a signature that verifies. */
     if (s->alg == DKIM_A_RSA_SHA1 && !o->allow_sha1) {
         s->detail = "verifies, but rsa-sha1 is not acceptable (RFC 8301 §3.1)";
         return DKIM_R_SHA1_REJECTED;
@@ -674,15 +810,15 @@ static enum dkim_reason verify_one(struct dkim_thread *t, struct arena *a, struc
         s->detail = "verifies, but RSA keys under 1024 bits are not acceptable (RFC 8301 §3.2)";
         return DKIM_R_KEY_TOO_SMALL;
     }
-    if (ps.has_x && (int64_t)ps.x >= 0 && o->now > (int64_t)ps.x) {
+    if (ps->has_x && (int64_t)ps->x >= 0 && o->now > (int64_t)ps->x) {
         s->detail = "verifies, but x= is before the evaluation time";
         return DKIM_R_EXPIRED;
     }
-    if (ps.has_t && ps.t > (uint64_t)INT64_MAX / 2) {
+    if (ps->has_t && ps->t > (uint64_t)INT64_MAX / 2) {
         s->detail = "verifies, but t= is absurdly far in the future";
         return DKIM_R_FUTURE;
     }
-    if (ps.has_t && (int64_t)ps.t > o->now + o->clock_skew) {
+    if (ps->has_t && (int64_t)ps->t > o->now + o->clock_skew) {
         s->detail = "verifies, but t= is after the evaluation time";
         return DKIM_R_FUTURE;
     }
@@ -692,9 +828,52 @@ static enum dkim_reason verify_one(struct dkim_thread *t, struct arena *a, struc
     return s->testing ? DKIM_R_TESTING_KEY : DKIM_R_NONE;
 }
 
-void dkim_verify_message(struct dkim_thread *t, struct arena *a, struct dns_resolver *r,
-                         struct keycache *kc, const struct dkim_opts *o,
-                         const struct hdr_index *h, struct dkim_report *out)
+/* ---- one signature ------------------------------------------------------------------------ */
+
+enum dkim_reason dkim_sig_verify(const struct dkim_env *e, enum dkim_profile p,
+                                 const struct hdr_field *self,
+                                 const struct hdr_field *const *fields, size_t n_fields,
+                                 struct dkim_sig *s, const struct dkim_parsed *ps)
+{
+    const struct keycache_entry *key;
+    enum dkim_reason rs = dkim_key_get(e, s, ps, &key);
+    if (rs != DKIM_R_NONE) {
+        return rs;
+    }
+    if (profiles[p].body) {
+        rs = dkim_body_check(e, s, ps);
+    }
+    if (rs == DKIM_R_NONE) {
+        const struct hdr_field **sel = NULL;
+        if (fields == NULL) {
+            dkim_h_select(e->a, e->h, ps->h, &sel, &n_fields);
+            fields = sel;
+        }
+        uint8_t hd[SIG_MAX_DIGEST];
+        size_t hd_len = dkim_header_hash(e->t, e->a, fields, n_fields, self, ps->b_pair->raw_value,
+                                         s->hc, hash_of(s->alg), hd);
+        rs = dkim_crypto_check(e->o, key, hd, hd_len, s, ps);
+    }
+    keycache_put(key);
+    return rs;
+}
+
+static enum dkim_reason verify_one(const struct dkim_env *e, struct dkim_sig *s)
+{
+    const struct hdr_field *f = &e->h->f[s->field];
+    struct dkim_parsed ps;
+    memset(&ps, 0, sizeof(ps));
+    enum dkim_reason rs = dkim_sig_parse(e->a, DKIM_PROFILE_DKIM, f->value, s, &ps);
+    if (rs != DKIM_R_NONE) {
+        return rs;
+    }
+    return dkim_sig_verify(e, DKIM_PROFILE_DKIM, f, NULL, 0, s, &ps);
+}
+
+void dkim_verify_message_memo(struct dkim_thread *t, struct arena *a, struct dns_resolver *r,
+                              struct keycache *kc, const struct dkim_opts *o,
+                              const struct hdr_index *h, struct dkim_body_memo *memo,
+                              struct dkim_report *out)
 {
     static const slice name = SLICE_INIT("DKIM-Signature");
     memset(out, 0, sizeof(*out));
@@ -706,7 +885,7 @@ void dkim_verify_message(struct dkim_thread *t, struct arena *a, struct dns_reso
         return;
     }
     out->sig = ARENA_ARRAY(a, struct dkim_sig, n_list);
-    struct body_memo *memo = arena_zalloc(a, sizeof(*memo));
+    struct dkim_env env = { t, a, r, kc, o, h, memo, &out->pending };
     ptrdiff_t k = -1;
     for (size_t n = 0; n < n_list; n++) {
         k = hdr_find(h, name, (size_t)(k + 1));
@@ -714,15 +893,22 @@ void dkim_verify_message(struct dkim_thread *t, struct arena *a, struct dns_reso
         s->field = (size_t)k;
         if (n >= o->max_sigs) {
             /* Over the limit: reported, not verified. Show what the tags say. */
-            struct parsed_sig ps;
+            struct dkim_parsed ps;
             memset(&ps, 0, sizeof(ps));
-            (void)parse_sig(a, &h->f[k], s, &ps);
+            (void)dkim_sig_parse(a, DKIM_PROFILE_DKIM, h->f[k].value, s, &ps);
             s->detail = "over --max-signatures: not verified";
             s->reason = DKIM_R_SKIPPED_LIMIT;
         } else {
-            s->reason = verify_one(t, a, r, kc, o, h, memo, s, &out->pending);
+            s->reason = verify_one(&env, s);
         }
         s->result = dkim_reason_verdict(s->reason);
     }
     out->n = n_list;
+}
+
+void dkim_verify_message(struct dkim_thread *t, struct arena *a, struct dns_resolver *r,
+                         struct keycache *kc, const struct dkim_opts *o,
+                         const struct hdr_index *h, struct dkim_report *out)
+{
+    dkim_verify_message_memo(t, a, r, kc, o, h, dkim_body_memo_new(a), out);
 }

@@ -111,6 +111,20 @@ void dkim_verify_message(struct dkim_thread *t, struct arena *a, struct dns_reso
                          struct keycache *kc, const struct dkim_opts *o,
                          const struct hdr_index *h, struct dkim_report *out);
 
+/* The per-message body-hash memo: one body hash per distinct (hash, body canonicalization,
+ * l=), shared by every signature of one message that agrees on them, DKIM-Signature and
+ * ARC-Message-Signature alike (engine/verify/arc.h). dkim_body_memo_new allocates an empty
+ * one in the message's arena (it lives until the arena is reset). */
+struct dkim_body_memo;
+struct dkim_body_memo *dkim_body_memo_new(struct arena *a);
+/* dkim_verify_message_memo is dkim_verify_message with a caller-given memo, so that the
+ * pipeline can share body hashes with arc_verify_message for the same message.
+ * dkim_verify_message is this with a fresh memo. */
+void dkim_verify_message_memo(struct dkim_thread *t, struct arena *a, struct dns_resolver *r,
+                              struct keycache *kc, const struct dkim_opts *o,
+                              const struct hdr_index *h, struct dkim_body_memo *memo,
+                              struct dkim_report *out);
+
 const char *dkim_reason_name(enum dkim_reason r);
 enum auth_verdict dkim_reason_verdict(enum dkim_reason r);
 const char *dkim_alg_name(enum dkim_alg a);
