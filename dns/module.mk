@@ -1,2 +1,2 @@
-LIB_SRCS += dns/dns.c dns/snapshot.c
-TEST_SRCS += tests/dns/test_dns.c tests/dns/test_snapshot.c
+LIB_SRCS += dns/dns.c dns/snapshot.c dns/merge.c
+TEST_SRCS += tests/dns/test_dns.c tests/dns/test_snapshot.c tests/dns/test_merge.c
