@@ -574,7 +574,9 @@ bool dnsrec_render(struct dns_resolver *r, uint8_t **out, size_t *out_len,
     for (size_t i = 0; i < n; i++) {
         model_final(&m, items[i]->ans);
     }
-    qsort(m.nodes, m.n, sizeof(*m.nodes), node_cmp);
+    if (m.n > 0) {
+        qsort(m.nodes, m.n, sizeof(*m.nodes), node_cmp);
+    }
     model_existence(&m);
 
     char when[32];

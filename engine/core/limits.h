@@ -22,6 +22,8 @@
 #define LIM_DKIM_SIG_BYTES 8192u   /* decoded b= (covers 65536-bit RSA) */
 #define LIM_RSA_MIN_BITS 1024u     /* RFC 8301 §3.2 */
 #define LIM_RSA_MAX_BITS 8192u     /* larger keys are key_too_large: a CPU-exhaustion guard */
+#define LIM_RSA_MAX_EXPONENT_BITS 64u /* public exponent; larger: key_syntax (a CPU guard too:
+                                       * a 3071-bit e costs ~100x a normal verify) */
 #define LIM_BODY_HASHES 8u         /* distinct (algorithm, canon, l=) body hashes per message */
 
 /* DNS ---------------------------------------------------------------------------------- */

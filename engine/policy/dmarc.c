@@ -761,7 +761,7 @@ static bool aligned(struct eval *ev, slice id_raw, bool strict)
     if (!orgdom_is_under(id, ev->org)) {
         return false;
     }
-    const struct dmarc_entry *w;
+    const struct dmarc_entry *w = NULL;
     enum q_status st = walk9989(ev->c, ev->a, ev->r, arena_dup(ev->a, id), &w);
     if (st == Q_PENDING) {
         ev->pending = true;
@@ -927,7 +927,7 @@ static void record_notes(struct eval *ev, const struct dmarc_record *rec,
 /* discover: the policy entry for the author domain; false when evaluation ends here. */
 static bool discover(struct eval *ev, struct dmarc_result *out, const struct dmarc_entry **pol)
 {
-    const struct dmarc_entry *w;
+    const struct dmarc_entry *w = NULL;
     enum q_status st = ev->mode == DMARC_MODE_RFC9989
                            ? walk9989(ev->c, ev->a, ev->r, ev->author, &w)
                            : disc7489(ev->c, ev->a, ev->r, ev->author, &w);

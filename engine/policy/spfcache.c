@@ -119,7 +119,9 @@ static slice key_build(struct arena *a, const struct spf_request *req, unsigned 
     if (uses & SPF_USES_LOCAL) {
         k[o++] = 0;
         k[o++] = 'L';
-        memcpy(k + o, local.ptr, local.len); /* local-parts are case-sensitive */
+        if (local.len > 0) {
+            memcpy(k + o, local.ptr, local.len); /* local-parts are case-sensitive */
+        }
         o += local.len;
     }
     if (uses & SPF_USES_HELO) {

@@ -572,6 +572,24 @@ struct key_pick {
     bool pending;
 };
 
+/* key_syntax_detail says what is wrong with a key record, for people: the parser's note
+ * (which may quote record bytes; cut short and only when free of NUL). */
+static const char *key_syntax_detail(struct arena *a, slice why)
+{
+    static const char pre[] = "key record is malformed: ";
+    if (why.len == 0 || slice_contains_byte(why, 0)) {
+        return "key record is malformed";
+    }
+    if (why.len > 200) {
+        why.len = 200;
+    }
+    char *d = arena_alloc(a, sizeof(pre) + why.len);
+    memcpy(d, pre, sizeof(pre) - 1);
+    memcpy(d + sizeof(pre) - 1, why.ptr, why.len);
+    d[sizeof(pre) - 1 + why.len] = 0;
+    return d;
+}
+
 static struct key_pick fetch_key(struct arena *a, struct dns_resolver *r, struct keycache *kc,
                                  const struct dkim_sig *s, const char **detail)
 {
@@ -640,7 +658,7 @@ static struct key_pick fetch_key(struct arena *a, struct dns_resolver *r, struct
     case KC_KEY_SYNTAX:
     case KC_KEY_UNKNOWN_TYPE:
         *detail = first->status == KC_KEY_UNKNOWN_TYPE ? "key record k= names an unknown type"
-                                                       : "key record is malformed";
+                                                       : key_syntax_detail(a, first->rec.detail);
         kp.reason = DKIM_R_KEY_SYNTAX;
         break;
     case KC_KEY_REVOKED:
@@ -693,6 +711,9 @@ enum dkim_reason dkim_key_get(const struct dkim_env *e, struct dkim_sig *s,
         return DKIM_R_DNS_TEMPERROR;
     }
     if (kp.reason != DKIM_R_NONE) {
+        if (kp.e != NULL) {
+            s->bits = kp.e->bits; /* a refused key still shows its size */
+        }
         keycache_put(kp.e);
         return kp.reason;
     }

@@ -84,6 +84,10 @@ static struct keycache_entry *entry_build(slice txt)
     case SIG_KEY_WRONG_TYPE:
         e->status = KC_KEY_WRONG_TYPE;
         break;
+    case SIG_KEY_BAD_EXPONENT:
+        e->status = KC_KEY_SYNTAX;
+        e->rec.detail = SLICE_LIT("RSA public exponent over 64 bits: refused unverified");
+        break;
     }
 out:
     arena_free(a);

@@ -1,5 +1,6 @@
 #include "engine/verify/sig.h"
 
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -8,6 +9,7 @@
 #include <pthread.h>
 
 #include "engine/core/arena.h"
+#include "engine/core/limits.h"
 
 struct sig_key {
     EVP_PKEY *pkey;
@@ -52,6 +54,20 @@ static const EVP_MD *md_of(enum sig_hash_alg alg)
     return alg == SIG_SHA1 ? md_sha1 : md_sha256;
 }
 
+/* rsa_exponent_ok: OpenSSL caps e at 64 bits only for moduli over 3072 bits, so a key
+ * record can make every verification with it cost ~100 times the usual (a 3071-bit e).
+ * Real keys use 3 or 65537. */
+static bool rsa_exponent_ok(const EVP_PKEY *pk)
+{
+    BIGNUM *e = NULL;
+    if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
+        return false;
+    }
+    bool ok = !BN_is_zero(e) && BN_is_odd(e) && BN_num_bits(e) <= (int)LIM_RSA_MAX_EXPONENT_BITS;
+    BN_free(e);
+    return ok;
+}
+
 enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_key **out,
                                   unsigned *out_bits)
 {
@@ -80,6 +96,11 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
         if (pk != NULL && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
             EVP_PKEY_free(pk);
             return SIG_KEY_WRONG_TYPE;
+        }
+        if (pk != NULL && !rsa_exponent_ok(pk)) {
+            *out_bits = (unsigned)EVP_PKEY_get_bits(pk);
+            EVP_PKEY_free(pk);
+            return SIG_KEY_BAD_EXPONENT;
         }
     }
     if (pk == NULL) {

@@ -26,7 +26,9 @@ enum sig_hash_alg {
 enum sig_key_status {
     SIG_KEY_OK = 0,
     SIG_KEY_BAD,       /* the bytes are not a key of that type */
-    SIG_KEY_WRONG_TYPE /* a valid key of another type */
+    SIG_KEY_WRONG_TYPE, /* a valid key of another type */
+    SIG_KEY_BAD_EXPONENT, /* RSA public exponent over LIM_RSA_MAX_EXPONENT_BITS (or even):
+                           * refused before any verification; *out_bits is still set */
 };
 
 #define SIG_MAX_DIGEST 64
