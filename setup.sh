@@ -4,7 +4,7 @@
 set -eu
 need_build="build-essential make pkg-config gcc clang libclang-rt-14-dev \
   liburing-dev libssl-dev libgetdns-dev libmimalloc-dev libcriterion-dev libpsl-dev publicsuffix \
-  libsodium-dev"
+  libsodium-dev libopendmarc-dev"
 need_test="python3 python3-dkim python3-spf python3-yaml nsd libxml2-utils ldnsutils"
 pkgs="$need_build"
 case "${1:-}" in
