@@ -72,6 +72,7 @@ $(BUILD)/authsweep-tests: $(TEST_OBJS) $(BUILD)/libauthsweep.a
 SHARED ?= $(abspath ../shared)
 TEST_ENV = AUTHSWEEP_BIN=$(abspath $(BUILD)/authsweep) AUTHSWEEP_SHARED=$(SHARED) \
            AUTHSWEEP_ROOT=$(abspath .) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+           LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
            UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 CRITERION_JOBS ?= 2
 

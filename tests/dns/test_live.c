@@ -576,8 +576,11 @@ static void serve_scenario(const char *zone, const char *tag)
     cr_assert_eq(test_run(cmd, &out, &len), 0, "cannot serve %s", zone);
     free(out);
     unlink(canary);
-    /* The reload is asynchronous: wait until the canary says this scenario is served. */
-    for (int i = 0; i < 200; i++) {
+    /* The reload is asynchronous, and NSD forks new server processes while the old ones
+     * may still answer for a moment: wait until the canary says this scenario is served,
+     * several times in a row, so that no old process is left answering. */
+    int in_a_row = 0;
+    for (int i = 0; i < 400; i++) {
         struct dns_resolver *r = live_resolver("spf", NULL);
         const struct dns_answer *a;
         bool ok = dns_lookup_sync(r, SLICE_LIT("_scenario.authsweep-test"), DNS_T_TXT, &a,
@@ -586,10 +589,11 @@ static void serve_scenario(const char *zone, const char *tag)
                   memcmp(a->rr[0].rdata + 1, tag, strlen(tag)) == 0;
         dns_release(r, a);
         dns_resolver_free(r);
-        if (ok) {
+        in_a_row = ok ? in_a_row + 1 : 0;
+        if (in_a_row == 8) {
             return;
         }
-        usleep(20000);
+        usleep(ok ? 10000 : 20000);
     }
     cr_assert_fail("NSD did not load %s", zone);
 }
