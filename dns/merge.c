@@ -190,9 +190,9 @@ static bool same_name(const struct fact *a, const struct fact *b)
     return slice_eq(a->name, b->name);
 }
 
-static bool is_type(const struct fact *f, const char *t)
+static bool is_type(const struct fact *f, slice t)
 {
-    return slice_eq(f->type, slice_make(t, strlen(t)));
+    return slice_eq(f->type, t);
 }
 
 /* conflicts: would an older fact `old` contradict a newer fact at the same name? */
@@ -201,10 +201,10 @@ static bool conflicts(const struct fact *old, const struct fact *nw)
     if (slice_eq(old->type, nw->type)) {
         return true; /* the same (name, type): replaced whole */
     }
-    if (is_type(old, "*NX") || is_type(nw, "*NX")) {
+    if (is_type(old, SLICE_LIT("*NX")) || is_type(nw, SLICE_LIT("*NX"))) {
         return true;
     }
-    return is_type(old, "CNAME") || is_type(nw, "CNAME");
+    return is_type(old, SLICE_LIT("CNAME")) || is_type(nw, SLICE_LIT("CNAME"));
 }
 
 static int fact_cmp(const void *pa, const void *pb)
@@ -253,7 +253,7 @@ static void apply_file(struct table *t, const struct mfile *mf, size_t fi,
 
 static bool write_out(const char *out_path, const struct sbuf *o, char *err, size_t n)
 {
-    size_t pl = strlen(out_path) + 8;
+    size_t pl = (size_t)snprintf(NULL, 0, "%s.tmp", out_path) + 1;
     char *tmp = xmalloc(pl);
     snprintf(tmp, pl, "%s.tmp", out_path);
     FILE *f = fopen(tmp, "wb");

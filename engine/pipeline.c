@@ -14,6 +14,7 @@
 #include "engine/header/addr.h"
 #include "engine/header/date.h"
 #include "engine/header/hdr.h"
+#include "engine/report/csv.h"
 #include "engine/report/record.h"
 
 /* ---- one message: stages 3-8 ------------------------------------------------------------ */
@@ -200,7 +201,7 @@ static bool run_spf(struct pipe_worker *w, const struct hdr_index *h, struct msg
 
 static bool word_is(const struct authres_word *w, enum auth_verdict v)
 {
-    return slice_eq_ci(w->text, slice_make(auth_verdict_name(v), strlen(auth_verdict_name(v))));
+    return slice_eq_ci(w->text, record_cstr(auth_verdict_name(v)));
 }
 
 /* compare_recorded marks where the receiver's recorded results and ours differ: SPF by
@@ -438,8 +439,28 @@ static void count_dkim(const struct dkim_report *d, struct pipe_stats *st)
     st->c[PC_MSG_DKIM_PASS] += any_pass;
 }
 
+/* write_output appends r in the configured format. False when the limit was hit. */
+static bool write_output(struct pipe_worker *w, struct sbuf *out, const struct msg_result *r)
+{
+    switch (w->cfg->format) {
+    case RECORD_FMT_AR:
+        return ar_block(out, w->arena, w->cfg->ar, r);
+    case RECORD_FMT_CSV:
+        return csv_row(out, r);
+    case RECORD_FMT_JSON:
+        break;
+    }
+    return record_write(out, r);
+}
+
 bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
                   struct pipe_stats *st)
+{
+    return pipe_message_ex(w, m, out, NULL, st);
+}
+
+bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
+                     struct sbuf *out_header, struct pipe_stats *st)
 {
     struct arena *a = w->arena;
     arena_reset(a); /* the one reset per message */
@@ -489,6 +510,7 @@ bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
     count_spf(&r, st);
     enum dmarc_class cls = r.dmarc_ran ? dmarc_class(&r.dmarc) : DMARC_C_UNDETERMINED;
     r.klass = dmarc_class_name(cls);
+    r.cls = cls;
     st->c[PC_CLASS_AUTHENTICATED + (int)cls]++;
     if (r.dmarc_ran && r.dmarc.differs) {
         st->c[PC_DMARC_MODES_DIFFER]++;
@@ -497,14 +519,33 @@ bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
     if (r.error_code) {
         st->c[PC_ERRORS]++;
     }
+    /* Side outputs: counted here, on the worker, while r's slices are valid. */
+    if (w->cfg->agg) {
+        agg_add(w->cfg->agg, a, &r);
+    }
+    if (w->cfg->summary) {
+        summ_add(w->cfg->summary, &r);
+    }
+    if (out_header != NULL) {
+        size_t hm = out_header->len;
+        if (!ar_header(out_header, a, w->cfg->ar, &r)) {
+            out_header->len = hm; /* past AR_HEADER_MAX (cannot happen): the bare field */
+            struct msg_result e = { .in = m };
+            if (!ar_header(out_header, a, w->cfg->ar, &e)) {
+                abort();
+            }
+        }
+    }
     size_t mark = out->len;
-    if (!record_write(out, &r)) {
+    if (!write_output(w, out, &r)) {
         /* The record would pass LIM_RECORD_BYTES: say so instead, never drop it. */
         out->len = mark;
         struct msg_result e = { .in = m,
+                                .klass = dmarc_class_name(DMARC_C_UNDETERMINED),
+                                .cls = DMARC_C_UNDETERMINED,
                                 .error_code = "record_too_large",
                                 .error_detail = "the record passed the output size limit" };
-        if (!record_write(out, &e)) {
+        if (!write_output(w, out, &e)) {
             abort(); /* a bare record always fits */
         }
     }
@@ -522,6 +563,7 @@ struct batch {
     struct input_msg msgs[LIM_BATCH_MESSAGES];
     bool finished[LIM_BATCH_MESSAGES]; /* worker-private */
     struct sbuf rec[LIM_BATCH_MESSAGES];
+    struct sbuf hdr[LIM_BATCH_MESSAGES]; /* --annotate: each message's A-R field */
     struct sbuf out;                   /* the records in order, once done */
     struct batch *next;                /* queue link; then the worker's held list */
     bool done;
@@ -559,7 +601,8 @@ static size_t run_batch_messages(struct pipe_worker *w, struct batch *b, struct 
         if (b->finished[i]) {
             continue;
         }
-        if (pipe_message(w, &b->msgs[i], &b->rec[i], st)) {
+        struct sbuf *hdr = w->cfg->annotate ? &b->hdr[i] : NULL;
+        if (pipe_message_ex(w, &b->msgs[i], &b->rec[i], hdr, st)) {
             b->finished[i] = true;
             input_msg_free(&b->msgs[i]);
             b->n_left--;
@@ -684,6 +727,14 @@ static void *writer_main(void *p)
             sh->write_errno = e;
             pthread_mutex_unlock(&sh->lock);
         }
+        /* --annotate: in input order, here on the writer; message bytes are read again
+         * from the input files through one bounded buffer (engine/report/annotate.h). */
+        for (size_t i = 0; i < b->n; i++) {
+            if (sh->cfg->annotate) {
+                annot_message(sh->cfg->annotate, &b->msgs[i], sbuf_slice(&b->hdr[i]));
+            }
+            sbuf_cleanup(&b->hdr[i]);
+        }
         sh->written_msgs += b->n;
         sbuf_cleanup(&b->out);
         pthread_mutex_lock(&sh->lock);
@@ -731,6 +782,7 @@ static struct batch *batch_new(void)
     sbuf_init(&b->out, (size_t)LIM_RECORD_BYTES * LIM_BATCH_MESSAGES);
     for (size_t i = 0; i < LIM_BATCH_MESSAGES; i++) {
         sbuf_init(&b->rec[i], LIM_RECORD_BYTES);
+        sbuf_init(&b->hdr[i], AR_HEADER_MAX);
     }
     return b;
 }

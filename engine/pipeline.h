@@ -6,7 +6,9 @@
  *   5. DNS                dns/                through struct dns_resolver
  *   6. VERIFY             engine/verify/      DKIM signatures
  *   7. POLICY             engine/policy/      (SPF, DMARC: later issues)
- *   8. REPORT             engine/report/      one JSON line per message
+ *   8. REPORT             engine/report/      one record per message (JSON line, A-R block
+ *                                             or CSV row); side outputs: aggregate reports,
+ *                                             summary (workers), annotated copy (writer)
  *
  * Threads: the main thread reads and splits messages into batches; N workers run stages
  * 3-8 on whole batches, each with its own arena (reset once per message, in pipe_message
@@ -32,6 +34,11 @@
 #include "engine/header/received.h"
 #include "engine/policy/dmarc.h"
 #include "engine/policy/spfcache.h"
+#include "engine/report/aggregate.h"
+#include "engine/report/annotate.h"
+#include "engine/report/ar.h"
+#include "engine/report/record.h"
+#include "engine/report/summary.h"
 #include "engine/verify/dkim.h"
 #include "engine/verify/keycache.h"
 #include "io/input.h"
@@ -61,6 +68,16 @@ struct pipe_config {
     /* --trust-authserv-id: whose recorded results to keep (none: `recorded` is left out) */
     const slice *trusted_ids;
     size_t n_trusted_ids;
+    /* Output (engine/report). format: what goes to `out` per message (ar needs `ar`). The
+     * rest are optional side outputs, NULL when off: agg (--dmarc-reports) and summary
+     * (--summary) are counted by the workers (thread-safe, bounded); annotate (--annotate)
+     * is written by the writer thread in input order, from the Authentication-Results field
+     * each worker makes for its message. */
+    enum record_format format;
+    const struct ar_opts *ar;  /* required for RECORD_FMT_AR and for annotate */
+    struct agg *agg;
+    struct summ *summary;
+    struct annot *annotate;
 };
 
 /* Counters, summed over threads at the end. */
@@ -124,6 +141,10 @@ struct pipe_worker *pipe_worker_new(const struct pipe_config *cfg);
 void pipe_worker_free(struct pipe_worker *w);
 bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
                   struct pipe_stats *st);
+/* pipe_message_ex is pipe_message that also appends the message's Authentication-Results
+ * field (LF line ends) to out_header when that is not NULL (for --annotate). */
+bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
+                     struct sbuf *out_header, struct pipe_stats *st);
 
 /* pipe_run reads every message of `in`, verifies them on cfg->threads workers and writes
  * the records in input order to `out`. Progress callbacks run on the writer thread.

@@ -18,6 +18,7 @@
 #include "engine/core/limits.h"
 #include "engine/header/date.h"
 #include "engine/pipeline.h"
+#include "engine/report/csv.h"
 #include "engine/verify/sig.h"
 #include "io/input.h"
 
@@ -87,6 +88,37 @@ static const char usage_verify[] =
     "                          go to FILE.partial, renamed to FILE when the run completes\n"
     "  --resume                continue an interrupted run writing to -o FILE: no record\n"
     "                          lost or repeated, the result the same as one whole run\n"
+    "                          (--format json only; not with --annotate, --dmarc-reports or\n"
+    "                          --summary, which need every message of the run)\n"
+    "  --format FMT            what is written per message:\n"
+    "                            json  one JSON object per line (default; fields below)\n"
+    "                            ar    the Authentication-Results header field (RFC 8601) a\n"
+    "                                  receiver would have added: per message an\n"
+    "                                  'X-Authsweep-Source: \"PATH\"; index=N[; offset=O]'\n"
+    "                                  line, the field (folded at 78 columns), an empty line\n"
+    "                            csv   RFC 4180 rows with a header row: source, index,\n"
+    "                                  message_id, from_domain, dkim (\"pass:d;fail:d\"), spf,\n"
+    "                                  dmarc, disposition, class, error\n"
+    "  --authserv-id ID        the authserv-id of Authentication-Results (default: this\n"
+    "                          host's name) and the receiver in report file names\n"
+    "  --annotate OUT          also write a copy of the archive in which every message starts\n"
+    "                          with its Authentication-Results field and is otherwise byte for\n"
+    "                          byte the same (mbox: after the From_ line; the message's own\n"
+    "                          line ends). One file INPUT: OUT is a file; one folder: OUT is a\n"
+    "                          folder with the same relative paths; several INPUTs: OUT is a\n"
+    "                          folder with one entry per INPUT, named as its last component.\n"
+    "                          OUT must not exist; standard input is refused\n"
+    "  --dmarc-reports DIR     also write one DMARC aggregate report (RFC 9990 XML) per DMARC\n"
+    "                          policy domain into DIR, named\n"
+    "                          RECEIVER!POLICY-DOMAIN!BEGIN!END.xml (RECEIVER: --authserv-id,\n"
+    "                          which must then be a domain name; BEGIN/END: the earliest and\n"
+    "                          latest evaluation time of its messages). Messages without a\n"
+    "                          known connecting address are left out (counted)\n"
+    "  --report-org NAME       report_metadata org_name (default: the authserv-id)\n"
+    "  --report-email ADDR     report_metadata email (default: postmaster@authserv-id)\n"
+    "  --summary FILE          also write the run's counts as JSON: totals and per author\n"
+    "                          domain, by DKIM, SPF and DMARC result, disposition and class,\n"
+    "                          with the version, options, start time and elapsed time\n"
     "  --threads N             worker threads (default: the number of online CPUs)\n"
     "  --progress              show a progress line on standard error\n"
     "  --no-progress           never show it (default: shown when stderr is a terminal)\n"
@@ -280,10 +312,142 @@ static void print_domains(struct pipe_domains *d, size_t max)
     xfree(v);
 }
 
+/* Output options of verify (engine/report). */
+struct cli_out {
+    enum record_format format;
+    const char *format_name;
+    const char *authserv_id; /* NULL: the host name */
+    const char *annotate;
+    const char *reports;
+    const char *report_org, *report_email;
+    const char *summary;
+};
+
+static bool parse_format(const char *s, struct cli_out *o)
+{
+    static const struct { const char *name; enum record_format f; } fmts[] = {
+        { "json", RECORD_FMT_JSON }, { "ar", RECORD_FMT_AR }, { "csv", RECORD_FMT_CSV },
+    };
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        if (strcmp(s, fmts[i].name) == 0) {
+            o->format = fmts[i].f;
+            o->format_name = fmts[i].name;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* out_prepare checks the output options and makes what they need: the authserv-id (host
+ * name by default), the annotate target, the aggregator and the summary. Returns 0, or the
+ * exit status (2 usage, 1 I/O) after saying why. */
+static int out_prepare(struct cli_out *o, struct pipe_config *cfg, struct ar_opts *ar,
+                       char *host, size_t host_len, const char *const *inputs, size_t n_inputs,
+                       bool resume)
+{
+    if (resume && (o->format != RECORD_FMT_JSON || o->annotate || o->reports || o->summary)) {
+        return usage_error("%s", "--resume works with --format json only, and without "
+                                 "--annotate, --dmarc-reports and --summary");
+    }
+    if (o->authserv_id == NULL) {
+        if (gethostname(host, host_len) != 0 || host[0] == 0) {
+            snprintf(host, host_len, "localhost");
+        }
+        host[host_len - 1] = 0;
+        o->authserv_id = host;
+    }
+    ar->authserv_id = slice_make(o->authserv_id, strlen(o->authserv_id));
+    if (!ar_authserv_id_ok(ar->authserv_id)) {
+        return usage_error("--authserv-id needs printable ASCII without spaces, not '%s'",
+                           o->authserv_id);
+    }
+    if (o->reports && !agg_receiver_ok(ar->authserv_id)) {
+        return usage_error("--dmarc-reports names files after the receiver's domain name: "
+                           "give --authserv-id mx.example.org ('%s' is not a domain name)",
+                           o->authserv_id);
+    }
+    cfg->format = o->format;
+    cfg->ar = ar;
+    char err[1024];
+    if (o->annotate) {
+        enum annot_status st = annot_open(&cfg->annotate, o->annotate, inputs, n_inputs, err,
+                                          sizeof err);
+        if (st == ANNOT_E_USAGE) {
+            return usage_error("%s", err);
+        }
+        if (st != ANNOT_OK) {
+            fprintf(stderr, "authsweep: %s\n", err);
+            return 1;
+        }
+    }
+    if (o->reports) {
+        char email[512];
+        snprintf(email, sizeof email, "postmaster@%s", o->authserv_id);
+        const char *org = o->report_org ? o->report_org : o->authserv_id;
+        const char *mail = o->report_email ? o->report_email : email;
+        struct agg_opts ao = { .receiver = ar->authserv_id,
+                               .org_name = slice_make(org, strlen(org)),
+                               .email = slice_make(mail, strlen(mail)),
+                               .generator = SLICE_LIT("authsweep " AUTHSWEEP_VERSION) };
+        cfg->agg = agg_new(&ao);
+    }
+    if (o->summary) {
+        cfg->summary = summ_new();
+    }
+    return 0;
+}
+
+/* out_finish writes the reports and the summary and closes the annotated copy; false if
+ * one of them failed (said on stderr). */
+static bool out_finish(struct cli_out *o, struct pipe_config *cfg, const struct summ_meta *meta,
+                       bool quiet)
+{
+    char err[1024];
+    bool ok = true;
+    if (cfg->annotate) {
+        uint64_t n;
+        if (!annot_finish(cfg->annotate, &n, err, sizeof err)) {
+            fprintf(stderr, "authsweep: %s\n", err);
+            ok = false;
+        } else if (!quiet) {
+            fprintf(stderr, "authsweep: annotated copy: %" PRIu64 " messages in %s\n", n,
+                    o->annotate);
+        }
+        annot_free(cfg->annotate);
+        cfg->annotate = NULL;
+    }
+    if (cfg->agg) {
+        struct agg_stats as;
+        if (!agg_write(cfg->agg, o->reports, &as, err, sizeof err)) {
+            fprintf(stderr, "authsweep: --dmarc-reports: %s\n", err);
+            ok = false;
+        }
+        if (!quiet || as.dropped) {
+            fprintf(stderr, "authsweep: dmarc reports: %zu files in %s, %zu rows, %" PRIu64
+                    " messages; left out: %" PRIu64 " without a DMARC policy record, %" PRIu64
+                    " without a known connecting address, %" PRIu64 " over the limits\n",
+                    as.files, o->reports, as.rows, as.messages, as.no_policy, as.no_ip,
+                    as.dropped);
+        }
+        agg_free(cfg->agg);
+        cfg->agg = NULL;
+    }
+    if (cfg->summary) {
+        if (!summ_write(cfg->summary, o->summary, meta, err, sizeof err)) {
+            fprintf(stderr, "authsweep: %s\n", err);
+            ok = false;
+        }
+        summ_free(cfg->summary);
+        cfg->summary = NULL;
+    }
+    return ok;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
     enum { O_DMARC_MODE = 240, O_APPLY_REJECT, O_PSL, O_NO_DMARC, O_SPF_RCV = 250, O_SPF_TRUST, O_NO_SPF, O_AUTHSERV, O_RESUME = 255, O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
-           O_PROGRESS, O_NOPROGRESS };
+           O_PROGRESS, O_NOPROGRESS, O_FORMAT = 300, O_AUTHSERV_ID, O_ANNOTATE, O_REPORTS,
+           O_REPORT_ORG, O_REPORT_EMAIL, O_SUMMARY };
     static const struct option opts[] = {
         { "max-signatures", required_argument, NULL, O_MAXSIG },
         { "allow-sha1", no_argument, NULL, O_SHA1 },
@@ -300,6 +464,13 @@ static int cmd_verify(int argc, char **argv)
         { "psl", required_argument, NULL, O_PSL },
         { "no-dmarc", no_argument, NULL, O_NO_DMARC },
         { "trust-authserv-id", required_argument, NULL, O_AUTHSERV },
+        { "format", required_argument, NULL, O_FORMAT },
+        { "authserv-id", required_argument, NULL, O_AUTHSERV_ID },
+        { "annotate", required_argument, NULL, O_ANNOTATE },
+        { "dmarc-reports", required_argument, NULL, O_REPORTS },
+        { "report-org", required_argument, NULL, O_REPORT_ORG },
+        { "report-email", required_argument, NULL, O_REPORT_EMAIL },
+        { "summary", required_argument, NULL, O_SUMMARY },
         { "threads", required_argument, NULL, O_THREADS },
         { "progress", no_argument, NULL, O_PROGRESS },
         { "no-progress", no_argument, NULL, O_NOPROGRESS },
@@ -322,6 +493,9 @@ static int cmd_verify(int argc, char **argv)
                                 .on_path_error = on_path_error };
     int progress = -1;
     bool quiet = false, verbose = false, resume = false;
+    struct cli_out co = { .format = RECORD_FMT_JSON, .format_name = "json" };
+    struct ar_opts ar_o;
+    char host[256];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     cfg.threads = ncpu > 0 ? (unsigned)ncpu : 1;
     if (cfg.threads > LIM_THREADS_MAX) {
@@ -411,6 +585,29 @@ static int cmd_verify(int argc, char **argv)
         case O_AUTHSERV:
             authserv[n_authserv++] = slice_make(optarg, strlen(optarg));
             break;
+        case O_FORMAT:
+            if (!parse_format(optarg, &co)) {
+                return usage_error("--format takes json, ar or csv, not '%s'", optarg);
+            }
+            break;
+        case O_AUTHSERV_ID:
+            co.authserv_id = optarg;
+            break;
+        case O_ANNOTATE:
+            co.annotate = optarg;
+            break;
+        case O_REPORTS:
+            co.reports = optarg;
+            break;
+        case O_REPORT_ORG:
+            co.report_org = optarg;
+            break;
+        case O_REPORT_EMAIL:
+            co.report_email = optarg;
+            break;
+        case O_SUMMARY:
+            co.summary = optarg;
+            break;
         case O_THREADS:
             if (!parse_uint(optarg, LIM_THREADS_MAX, &cfg.threads) || cfg.threads == 0) {
                 return usage_error("--threads needs a number from 1 to 256, not '%s'", optarg);
@@ -440,6 +637,11 @@ static int cmd_verify(int argc, char **argv)
     xfree(all);
     if (optind >= argc) {
         return usage_error("%s", "verify needs at least one INPUT (a path, or - for stdin)");
+    }
+    int prc = out_prepare(&co, &cfg, &ar_o, host, sizeof host,
+                          (const char *const *)argv + optind, (size_t)(argc - optind), resume);
+    if (prc != 0) {
+        return prc;
     }
     struct outfile of;
     if (!outfile_open(&of, output, resume, (int64_t)time(NULL), err, sizeof err)) {
@@ -492,6 +694,14 @@ static int cmd_verify(int argc, char **argv)
         fputc('\n', stderr);
     }
     struct pipe_stats st;
+    if (co.format == RECORD_FMT_CSV && of.n_existing == 0) {
+        struct sbuf hb;
+        sbuf_init(&hb, 256);
+        if (!csv_header(&hb) || fwrite(hb.ptr, 1, hb.len, of.f) != hb.len) {
+            fprintf(stderr, "authsweep: writing the records failed: %s\n", strerror(errno));
+        }
+        sbuf_cleanup(&hb);
+    }
     enum pipe_outcome res = pipe_run(&cfg, in, of.f, &pp, &ctl, &st);
     int werr = errno;
     if (prog.on) {
@@ -521,6 +731,16 @@ static int cmd_verify(int argc, char **argv)
         ok = false;
     }
     size_t path_errors = input_path_errors(in);
+    struct summ_meta meta = {
+        .version = AUTHSWEEP_VERSION, .argv = (const char *const *)argv, .argc = (size_t)argc,
+        .inputs = (const char *const *)argv + optind, .n_inputs = (size_t)(argc - optind),
+        .started = of.run_started, .elapsed = elapsed_since(&prog.start),
+        .threads = cfg.threads, .format = co.format_name,
+        .dmarc_mode = !dmarc_on ? "off" : dmarc_mode_name(dcfg.mode),
+        .unreadable_inputs = path_errors, .interrupted = res == PIPE_INTERRUPTED };
+    if (!out_finish(&co, &cfg, &meta, quiet)) {
+        ok = false;
+    }
     if (!quiet) {
         print_summary(&st, elapsed_since(&prog.start), input_backend_name(in), path_errors);
         print_domains(cfg.domains, verbose ? SIZE_MAX : 10);

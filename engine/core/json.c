@@ -4,7 +4,8 @@
 #include <stdio.h>
 
 /* utf8_seq_len returns the length of the valid UTF-8 sequence at s[i], or 0 (RFC 3629 §4:
- * no overlongs, no surrogates, nothing above U+10FFFF). */
+ * no overlongs, no surrogates, nothing above U+10FFFF). Exposed as json_utf8_len for the
+ * other writers (CSV, XML, Authentication-Results) so that every output judges bytes alike. */
 static size_t utf8_seq_len(slice s, size_t i)
 {
     uint8_t c = s.ptr[i];
@@ -35,6 +36,11 @@ static size_t utf8_seq_len(slice s, size_t i)
         return 0;
     }
     return n;
+}
+
+size_t json_utf8_len(slice s, size_t i)
+{
+    return i < s.len ? utf8_seq_len(s, i) : 0;
 }
 
 bool json_valid_utf8(slice s)

@@ -17,6 +17,11 @@ MUSTCHECK bool json_u64(struct sbuf *b, uint64_t v);
 MUSTCHECK bool json_i64(struct sbuf *b, int64_t v);
 MUSTCHECK bool json_bool(struct sbuf *b, bool v);
 MUSTCHECK bool json_null(struct sbuf *b);
+/* json_utf8_len returns the length (1-4) of the valid UTF-8 sequence starting at s.ptr[i],
+ * or 0 when the byte there does not start one (or i is past the end). The rules are the
+ * JSON writer's: RFC 3629, no overlongs, no surrogates, nothing above U+10FFFF. Other
+ * writers use it to replace invalid bytes with U+FFFD exactly as json_str does. */
+size_t json_utf8_len(slice s, size_t i);
 /* json_valid_utf8 reports whether s is entirely valid UTF-8 (RFC 3629). */
 bool json_valid_utf8(slice s);
 

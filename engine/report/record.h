@@ -41,6 +41,7 @@ struct msg_result {
     struct dmarc_result dmarc_other; /* --dmarc-mode both: the RFC 7489 result */
     /* class: the corpus label (README "class"); every record has one */
     const char *klass;
+    enum dmarc_class cls; /* the same as an enum (set with klass) */
     /* What the original receiver recorded (--trust-authserv-id), and where we disagree. */
     bool recorded_ran;
     struct authres_recorded recorded;
@@ -51,5 +52,26 @@ struct msg_result {
 
 /* record_write appends the record and a newline. False if the buffer limit was hit. */
 bool record_write(struct sbuf *b, const struct msg_result *r);
+
+/* The per-message output formats of `verify --format` (see ar.h and csv.h for the others). */
+enum record_format {
+    RECORD_FMT_JSON = 0, /* JSON Lines: record_write */
+    RECORD_FMT_AR,       /* Authentication-Results blocks: ar_block */
+    RECORD_FMT_CSV,      /* RFC 4180 rows: csv_row (the header row: csv_header) */
+};
+
+/* record_cstr views a trusted NUL-terminated string (a static name, a path we were given)
+ * as a slice; NULL gives SLICE_NULL. Never for message bytes, which are slices already. */
+static inline slice record_cstr(const char *s)
+{
+    size_t n = 0;
+    if (s == NULL) {
+        return SLICE_NULL;
+    }
+    while (s[n] != 0) {
+        n++;
+    }
+    return slice_make(s, n);
+}
 
 #endif
