@@ -383,6 +383,22 @@ static bool run_dmarc(struct pipe_worker *w, struct msg_result *r)
         return false;
     }
     r->dmarc_ran = true;
+    /* Local policy (RFC 9989 §7.3, RFC 8617 §7.2.1): a failing message whose intact ARC
+     * chain carries a trusted forwarder's dmarc=pass is delivered; the result stays fail. */
+    if (r->dmarc.result == AV_FAIL && r->arc_ran && w->cfg->n_arc_trusted > 0 &&
+        arc_trusted_dmarc_pass(&r->arc, w->cfg->arc_trusted, w->cfg->n_arc_trusted)) {
+        slice by = SLICE_NULL;
+        for (size_t i = 0; i < r->arc.n_sealers && by.ptr == NULL; i++) {
+            for (size_t k = 0; k < w->cfg->n_arc_trusted; k++) {
+                if (r->arc.sealers[i].aar_dmarc_pass &&
+                    slice_eq_ci(r->arc.sealers[i].d, w->cfg->arc_trusted[k])) {
+                    by = r->arc.sealers[i].d;
+                    break;
+                }
+            }
+        }
+        dmarc_apply_override(&r->dmarc, by);
+    }
     return true;
 }
 
@@ -483,11 +499,22 @@ bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sb
             choose_as_of(a, w->cfg, m, &h, &r);
             struct dkim_opts o = w->cfg->dkim;
             o.now = r.as_of;
-            dkim_verify_message(w->dkim, a, w->cfg->resolver, w->cfg->keys, &o, &h, &r.dkim);
+            /* DKIM and ARC share one body-hash memo: each body hash is computed once. */
+            struct dkim_body_memo *memo = dkim_body_memo_new(a);
+            dkim_verify_message_memo(w->dkim, a, w->cfg->resolver, w->cfg->keys, &o, &h, memo,
+                                     &r.dkim);
             if (r.dkim.pending) {
                 return false;
             }
             r.dkim_ran = true;
+            if (w->cfg->arc) {
+                arc_verify_message(w->dkim, a, w->cfg->resolver, w->cfg->keys, &o, &h, memo,
+                                   &r.arc);
+                if (r.arc.pending) {
+                    return false;
+                }
+                r.arc_ran = true;
+            }
             if (w->cfg->spf && !run_spf(w, &h, &r)) {
                 return false;
             }
@@ -508,6 +535,12 @@ bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sb
         count_dkim(&r.dkim, st);
     }
     count_spf(&r, st);
+    if (r.arc_ran && r.arc.result != AV_NONE) {
+        st->c[r.arc.result == AV_PASS ? PC_ARC_PASS : PC_ARC_FAIL]++;
+    }
+    if (r.dmarc_ran && r.dmarc.override != NULL) {
+        st->c[PC_DMARC_OVERRIDDEN]++;
+    }
     enum dmarc_class cls = r.dmarc_ran ? dmarc_class(&r.dmarc) : DMARC_C_UNDETERMINED;
     r.klass = dmarc_class_name(cls);
     r.cls = cls;

@@ -61,6 +61,11 @@ struct pipe_config {
     bool spf;                        /* evaluate SPF (default on) */
     struct spfcache *spf_cache;      /* required when spf */
     struct rcv_select_opts spf_select; /* --spf-received / --spf-trust-by */
+    /* ARC */
+    bool arc;                        /* validate ARC chains (default on) */
+    const slice *arc_trusted;        /* --arc-trusted-sealer: forwarders whose dmarc=pass
+                                        overrides a DMARC fail (local policy) */
+    size_t n_arc_trusted;
     /* DMARC */
     struct dmarc_ctx *dmarc;         /* NULL: DMARC not evaluated (--no-dmarc) */
     /* per author domain class counts (optional; see pipe_domain_stats) */
@@ -107,6 +112,9 @@ enum pipe_counter {
     PC_CLASS_UNPROTECTED,
     PC_CLASS_UNDETERMINED,
     PC_DMARC_MODES_DIFFER, /* --dmarc-mode both: RFC 9989 and RFC 7489 outcomes differ */
+    PC_ARC_PASS,      /* ARC chains */
+    PC_ARC_FAIL,
+    PC_DMARC_OVERRIDDEN, /* DMARC fail overridden by a trusted forwarder's ARC chain */
     PC_RECORDED,      /* messages with trusted recorded results */
     PC_RECORDED_DISAGREE, /* ... that disagree with ours */
     PC__COUNT

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/cli/cmd_dns_merge.h"
 #include "engine/cli/cmd_spf.h"
 #include "engine/cli/dns_opts.h"
 #include "engine/cli/outfile.h"
@@ -33,6 +34,7 @@ static const char usage_main[] =
     "  verify [OPTIONS] INPUT...   verify every message; one JSON line per message\n"
     "  spf --ip IP --sender ADDR --helo NAME [OPTIONS]\n"
     "                              evaluate SPF for one connection (RFC 7208)\n"
+    "  dns-merge -o OUT SNAPSHOT...  join DNS snapshots recorded by several runs\n"
     "  help [COMMAND]              show help for a command\n"
     "\n"
     "Run 'authsweep verify --help' for the options. See also authsweep(1).\n";
@@ -77,6 +79,13 @@ static const char usage_verify[] =
     "                          with no other knowledge quarantine instead)\n"
     "  --psl FILE              the Public Suffix List for rfc7489 (default: Debian's)\n"
     "  --no-dmarc              do not evaluate DMARC\n"
+    "\n"
+    "ARC (RFC 8617):\n"
+    "  --arc-trusted-sealer DOMAIN\n"
+    "                          a forwarder whose intact ARC chain and recorded dmarc=pass\n"
+    "                          override a DMARC fail (local policy: the result stays fail,\n"
+    "                          `override` says why, disposition becomes none; repeatable)\n"
+    "  --no-arc                do not validate ARC chains\n"
     "\n"
     "Input:\n"
     "  --max-message-size N    largest message read, in bytes (K, M, G suffixes allowed;\n"
@@ -190,9 +199,10 @@ static void install_signals(void)
 
 static void on_path_error(void *ctx, const char *path, const char *detail)
 {
-    (void)ctx;
+    const struct cli_progress *p = ctx;
     (void)path;
-    fprintf(stderr, "\r\033[Kauthsweep: %s\n", detail);
+    /* Clear the progress line first, but write no escape codes when there is none. */
+    fprintf(stderr, "%sauthsweep: %s\n", p != NULL && p->on ? "\r\033[K" : "", detail);
 }
 
 static bool parse_size(const char *s, size_t *out)
@@ -280,6 +290,8 @@ static void print_summary(const struct pipe_stats *st, double el, const char *ba
             "authsweep: class: %" PRIu64 " authenticated, %" PRIu64 " spoofed, %" PRIu64
             " suspicious, %" PRIu64 " unprotected, %" PRIu64 " undetermined; rfc9989/rfc7489 "
             "outcomes differ for %" PRIu64 "\n"
+            "authsweep: arc: %" PRIu64 " chains pass, %" PRIu64 " fail; %" PRIu64
+            " DMARC failures overridden by a trusted forwarder\n"
             "authsweep: recorded results: %" PRIu64 " messages, %" PRIu64 " disagree with ours\n"
             "authsweep: %.2f s, %.0f messages/s (read: %s)\n",
             c[PC_MESSAGES], c[PC_RECORDS], c[PC_ERRORS], path_errors, c[PC_SIGS], c[PC_SIG_PASS],
@@ -288,7 +300,8 @@ static void print_summary(const struct pipe_stats *st, double el, const char *ba
             c[PC_SPF_FAIL], c[PC_SPF_SOFTFAIL], c[PC_SPF_NEUTRAL], c[PC_SPF_NONE],
             c[PC_SPF_TEMPERROR], c[PC_SPF_PERMERROR], c[PC_CLASS_AUTHENTICATED],
             c[PC_CLASS_SPOOFED], c[PC_CLASS_SUSPICIOUS], c[PC_CLASS_UNPROTECTED],
-            c[PC_CLASS_UNDETERMINED], c[PC_DMARC_MODES_DIFFER], c[PC_RECORDED], c[PC_RECORDED_DISAGREE], el,
+            c[PC_CLASS_UNDETERMINED], c[PC_DMARC_MODES_DIFFER], c[PC_ARC_PASS], c[PC_ARC_FAIL],
+            c[PC_DMARC_OVERRIDDEN], c[PC_RECORDED], c[PC_RECORDED_DISAGREE], el,
             el > 0 ? (double)c[PC_MESSAGES] / el : 0.0, backend);
 }
 
@@ -445,7 +458,7 @@ static bool out_finish(struct cli_out *o, struct pipe_config *cfg, const struct 
 
 static int cmd_verify(int argc, char **argv)
 {
-    enum { O_DMARC_MODE = 240, O_APPLY_REJECT, O_PSL, O_NO_DMARC, O_SPF_RCV = 250, O_SPF_TRUST, O_NO_SPF, O_AUTHSERV, O_RESUME = 255, O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
+    enum { O_NO_ARC = 230, O_ARC_TRUSTED, O_DMARC_MODE = 240, O_APPLY_REJECT, O_PSL, O_NO_DMARC, O_SPF_RCV = 250, O_SPF_TRUST, O_NO_SPF, O_AUTHSERV, O_RESUME = 255, O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
            O_PROGRESS, O_NOPROGRESS, O_FORMAT = 300, O_AUTHSERV_ID, O_ANNOTATE, O_REPORTS,
            O_REPORT_ORG, O_REPORT_EMAIL, O_SUMMARY };
     static const struct option opts[] = {
@@ -463,6 +476,8 @@ static int cmd_verify(int argc, char **argv)
         { "apply-reject", no_argument, NULL, O_APPLY_REJECT },
         { "psl", required_argument, NULL, O_PSL },
         { "no-dmarc", no_argument, NULL, O_NO_DMARC },
+        { "no-arc", no_argument, NULL, O_NO_ARC },
+        { "arc-trusted-sealer", required_argument, NULL, O_ARC_TRUSTED },
         { "trust-authserv-id", required_argument, NULL, O_AUTHSERV },
         { "format", required_argument, NULL, O_FORMAT },
         { "authserv-id", required_argument, NULL, O_AUTHSERV_ID },
@@ -483,7 +498,9 @@ static int cmd_verify(int argc, char **argv)
     struct cli_dns dns = { 0 };
     char err[512];
     struct pipe_config cfg = { .dkim = { .max_sigs = LIM_DKIM_SIGS_DEFAULT, .clock_skew = 300 },
-                               .as_of = AS_OF_RECEIVED, .spf = true };
+                               .as_of = AS_OF_RECEIVED, .spf = true, .arc = true };
+    slice *arc_trusted = xcalloc((size_t)argc + 1, sizeof(slice));
+    size_t n_arc_trusted = 0;
     slice *trust_by = xcalloc((size_t)argc + 1, sizeof(slice));
     slice *authserv = xcalloc((size_t)argc + 1, sizeof(slice));
     size_t n_trust_by = 0, n_authserv = 0;
@@ -578,6 +595,12 @@ static int cmd_verify(int argc, char **argv)
             break;
         case O_PSL:
             dcfg.psl_path = optarg;
+            break;
+        case O_NO_ARC:
+            cfg.arc = false;
+            break;
+        case O_ARC_TRUSTED:
+            arc_trusted[n_arc_trusted++] = slice_make(optarg, strlen(optarg));
             break;
         case O_NO_DMARC:
             dmarc_on = false;
@@ -674,6 +697,8 @@ static int cmd_verify(int argc, char **argv)
     cfg.spf_cache = spfcache_new();
     cfg.spf_select.trust_by = trust_by;
     cfg.spf_select.n_trust_by = n_trust_by;
+    cfg.arc_trusted = arc_trusted;
+    cfg.n_arc_trusted = n_arc_trusted;
     cfg.trusted_ids = authserv;
     cfg.n_trusted_ids = n_authserv;
     cfg.run_started = of.run_started;
@@ -682,6 +707,7 @@ static int cmd_verify(int argc, char **argv)
     struct pipe_progress pp = { prog.on ? progress_draw : NULL, &prog };
     struct pipe_control ctl = { .stop = &g_stop, .skip = of.n_existing,
                                 .skip_check = outfile_skip_check, .ctx = &of };
+    iopts.ctx = &prog;
     struct input_set *in = input_open((const char *const *)argv + optind, (size_t)(argc - optind),
                                       &iopts);
     if (verbose) {
@@ -745,13 +771,16 @@ static int cmd_verify(int argc, char **argv)
         print_summary(&st, elapsed_since(&prog.start), input_backend_name(in), path_errors);
         print_domains(cfg.domains, verbose ? SIZE_MAX : 10);
     }
+    if (!quiet) {
+        fputs("authsweep: dns: ", stderr);
+        cli_dns_stats(&dns, cfg.resolver, stderr);
+        fputc('\n', stderr);
+    }
     if (verbose) {
         uint64_t hits, misses;
         keycache_stats(cfg.keys, &hits, &misses);
-        fprintf(stderr, "authsweep: key cache: %" PRIu64 " hits, %" PRIu64 " parsed; ", hits,
+        fprintf(stderr, "authsweep: key cache: %" PRIu64 " hits, %" PRIu64 " parsed\n", hits,
                 misses);
-        cli_dns_stats(&dns, cfg.resolver, stderr);
-        fputc('\n', stderr);
     }
     if (verbose) {
         uint64_t hits, evals;
@@ -766,6 +795,7 @@ static int cmd_verify(int argc, char **argv)
     pipe_domains_free(cfg.domains);
     xfree(trust_by);
     xfree(authserv);
+    xfree(arc_trusted);
     if (!cli_dns_close(&dns, cfg.resolver, err, sizeof err)) {
         fprintf(stderr, "authsweep: %s\n", err);
         ok = false;
@@ -808,6 +838,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "spf") == 0) {
         return cli_spf_main(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "dns-merge") == 0) {
+        return cli_dns_merge_main(argc - 1, argv + 1);
     }
     fprintf(stderr, "authsweep: unknown command '%s'\n", cmd);
     fputs(usage_main, stderr);

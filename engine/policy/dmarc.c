@@ -1152,10 +1152,30 @@ static bool json_one(struct sbuf *b, const struct dmarc_result *r)
     return true;
 }
 
+void dmarc_apply_override(struct dmarc_result *r, slice sealer)
+{
+    if (r->result != AV_FAIL) {
+        return;
+    }
+    r->override = "trusted_forwarder";
+    r->override_by = sealer;
+    r->disposition_before_override = r->disposition;
+    r->disposition = DMARC_P_NONE;
+}
+
 bool dmarc_result_json(struct sbuf *b, const struct dmarc_result *r)
 {
     if (!json_one(b, r)) {
         return false;
+    }
+    if (r->override != NULL) {
+        bool first = false;
+        if (!json_key(b, &first, "override") || !json_cstr(b, r->override) ||
+            !json_key(b, &first, "override_by") || !json_str(b, r->override_by) ||
+            !json_key(b, &first, "disposition_without_override") ||
+            !json_cstr(b, dmarc_policy_name(r->disposition_before_override))) {
+            return false;
+        }
     }
     if (r->other != NULL) {
         bool first = false;

@@ -195,6 +195,12 @@ struct dmarc_result {
     bool auth_pass;                    /* some SPF or DKIM identity passed, aligned or not */
     bool pending;                      /* a DNS answer is outstanding: evaluate again */
     bool differs;                      /* both mode: result or disposition differ */
+    /* Local policy (RFC 9989 §7.3 / RFC 8617 §7.2.1): set by dmarc_apply_override when the
+     * message failed but a trusted ARC sealer recorded dmarc=pass. The result stays fail;
+     * disposition becomes what a receiver applying that local policy uses (none). */
+    const char *override;              /* "trusted_forwarder", or NULL */
+    slice override_by;                 /* the trusted sealer's d= */
+    enum dmarc_policy disposition_before_override;
     const struct dmarc_result *other;  /* both mode, on the primary: the RFC 7489 result */
     unsigned notes;                    /* DMARC_N_* */
 };
@@ -207,6 +213,10 @@ void dmarc_evaluate(struct dmarc_ctx *c, struct arena *a, struct dns_resolver *r
                     struct dmarc_result *out_other);
 
 enum dmarc_class dmarc_class(const struct dmarc_result *r);
+
+/* dmarc_apply_override marks a failing result as overridden by a trusted forwarder
+ * (sealer: the trusted ARC sealer's domain). No effect unless r->result is AV_FAIL. */
+void dmarc_apply_override(struct dmarc_result *r, slice sealer);
 
 /* dmarc_result_json appends the record's "dmarc" object: result, domain, policy_domain,
  * org_domain, policy, policy_disposition, disposition, dkim_aligned, spf_aligned, testing,

@@ -206,9 +206,11 @@ static size_t policy_reasons(const struct dmarc_result *d, struct agg_reason out
         out[n++] = (struct agg_reason){ "local_policy",
                                         "not rejected on p=reject alone (RFC 9989 section 7.4)" };
     }
-    /* HOOK(arc): when struct dmarc_result gains `override` (ARC, a trusted forwarder), add
-     *     out[n++] = (struct agg_reason){ "trusted_forwarder", "<the forwarder>" };
-     * here; the rest of the report (row key, XML) needs no change. */
+    if (d->override != NULL) {
+        /* RFC 9990 policy_override_reason: a trusted forwarder's ARC chain vouched. */
+        out[n++] = (struct agg_reason){ "trusted_forwarder", "ARC chain sealed by a trusted "
+                                                             "forwarder recorded dmarc=pass" };
+    }
     return n;
 }
 

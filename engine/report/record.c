@@ -80,6 +80,9 @@ bool record_write(struct sbuf *b, const struct msg_result *r)
                  json_u64(b, r->dkim.n_fields - r->dkim.n);
         }
     }
+    if (r->arc_ran) {
+        ok = ok && json_key(b, &first, "arc") && arc_result_json(b, &r->arc);
+    }
     if (r->spf_ran) {
         ok = ok && json_key(b, &first, "spf") && write_spf(b, r);
     }

@@ -11,6 +11,7 @@
 #include "engine/core/sbuf.h"
 #include "engine/header/authres.h"
 #include "engine/policy/dmarc.h"
+#include "engine/verify/arc.h"
 #include "engine/policy/spf.h"
 #include "engine/verify/dkim.h"
 #include "io/input.h"
@@ -27,6 +28,8 @@ struct msg_result {
     const char *as_of_source;
     bool dkim_ran;
     struct dkim_report dkim;
+    bool arc_ran;                 /* RFC 8617 chain validation */
+    struct arc_result arc;
     /* SPF (RFC 7208) for the connection the archive owner's boundary MTA saw. */
     bool spf_ran;
     struct spf_result spf;        /* MAIL FROM identity (HELO when MAIL FROM is empty) */

@@ -247,3 +247,64 @@ Test(cli, help_documents_every_option)
         cr_assert_not_null(strstr(out, opts[i]), "--help lacks %s", opts[i]);
     }
 }
+
+/* A real Gmail message whose DKIM key is left out of the zone: DKIM, hence DMARC, fails,
+ * while Google's ARC seal still verifies and its AAR says dmarc=pass. */
+static void override_zone(void)
+{
+    char src[512];
+    snprintf(src, sizeof src, "%s/conformance/realworld-dkim/realworld.zone", test_shared_dir());
+    char *z = test_keep(test_read_file(src, NULL));
+    cr_assert_not_null(z);
+    char *cut = strstr(z, "20230601._domainkey.gmail.com.");
+    cr_assert_not_null(cut);
+    char *eol = strchr(cut, '\n');
+    memmove(cut, eol + 1, strlen(eol + 1) + 1);
+    char zone[65536];
+    int n = snprintf(zone, sizeof zone, "%s_dmarc.gmail.com. 300 IN TXT \"v=DMARC1; p=reject\"\n",
+                     z);
+    write_file("ov.zone", zone, (size_t)n);
+}
+
+Test(cli, trusted_arc_sealer_overrides_a_dmarc_fail_and_reports_say_so)
+{
+    override_zone();
+    char args[2048], *out;
+    snprintf(args, sizeof args,
+             "--dns-snapshot ov.zone '%s/conformance/realworld-dkim/013-gmail.com.eml'",
+             test_shared_dir());
+    cr_assert_eq(run(args, &out), 0);
+    cr_assert_not_null(strstr(out, "\"arc\":{\"result\":\"pass\""), "%s", out);
+    cr_assert_not_null(strstr(out, "\"disposition\":\"quarantine\""), "%s", out);
+    cr_assert_null(strstr(out, "\"override\""), "no override without a trusted sealer");
+    snprintf(args, sizeof args,
+             "--dns-snapshot ov.zone --arc-trusted-sealer GOOGLE.com --dmarc-reports rep "
+             "--authserv-id mx.example.org '%s/conformance/realworld-dkim/013-gmail.com.eml'",
+             test_shared_dir());
+    cr_assert_eq(run(args, &out), 0);
+    cr_assert_not_null(strstr(out, "\"result\":\"fail\""), "the DMARC result stays fail");
+    cr_assert_not_null(strstr(out, "\"disposition\":\"none\""), "%s", out);
+    cr_assert_not_null(strstr(out, "\"override\":\"trusted_forwarder\",\"override_by\":"
+                                   "\"google.com\""), "%s", out);
+    char cmd[1024], *xml;
+    snprintf(cmd, sizeof cmd, "cat '%s'/rep/*.xml", dir);
+    cr_assert_eq(test_run(cmd, &xml, NULL), 0);
+    test_keep(xml);
+    cr_assert_not_null(strstr(xml, "<type>trusted_forwarder</type>"), "%s", xml);
+}
+
+Test(cli, dns_merge_joins_recordings_newest_first)
+{
+    static const char a[] = "; authsweep-recorded: 2024-01-01T00:00:00Z\n"
+                            "x.example. 300 IN TXT \"old\"\n";
+    static const char b[] = "; authsweep-recorded: 2025-01-01T00:00:00Z\n"
+                            "x.example. 300 IN TXT \"new\"\n";
+    write_file("a.zone", a, sizeof a - 1);
+    write_file("b.zone", b, sizeof b - 1);
+    char cmd[1024], *out;
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' dns-merge -o m.zone a.zone b.zone 2>/dev/null && "
+             "grep -c \\\"new\\\" m.zone", dir, test_bin());
+    cr_assert_eq(test_run(cmd, &out, NULL), 0);
+    test_keep(out);
+    cr_assert_str_eq(out, "1\n");
+}
