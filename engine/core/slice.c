@@ -182,6 +182,29 @@ bool slice_contains_byte(slice s, uint8_t c)
     return slice_find(s, c) >= 0;
 }
 
+bool slice_is_ldh_domain(slice s)
+{
+    size_t labels = 0, start = 0;
+    if (s.len == 0 || s.len > 253) {
+        return false;
+    }
+    for (size_t i = 0; i <= s.len; i++) {
+        if (i < s.len && s.ptr[i] != '.') {
+            if (!slice_is(s.ptr[i], CC_LDH)) {
+                return false;
+            }
+            continue;
+        }
+        size_t n = i - start;
+        if (n == 0 || n > 63 || s.ptr[start] == '-' || s.ptr[i - 1] == '-') {
+            return false;
+        }
+        labels++;
+        start = i + 1;
+    }
+    return labels >= 2;
+}
+
 #define A CC_ALPHA | CC_LDH | CC_B64 | CC_FTEXT
 #define AH CC_ALPHA | CC_LDH | CC_B64 | CC_HEX | CC_FTEXT
 #define D CC_DIGIT | CC_LDH | CC_B64 | CC_HEX | CC_FTEXT

@@ -63,6 +63,10 @@ ptrdiff_t slice_find_sub(slice s, slice needle);
 /* slice_sub returns bytes [off, off+n) clamped to s. */
 slice slice_sub(slice s, size_t off, size_t n);
 bool slice_contains_byte(slice s, uint8_t c);
+/* slice_is_ldh_domain: at least two labels of letters, digits and inner hyphens (RFC 1123
+ * §2.1 host names; RFC 6376 §3.5 domain-name), labels of 1..63 bytes, 253 bytes at most,
+ * no trailing dot. */
+bool slice_is_ldh_domain(slice s);
 
 /* Byte classes: one table, no <ctype.h>, no locale. */
 enum slice_cc {

@@ -122,3 +122,18 @@ bool tv_get(const struct tv_list *l, slice name, slice *out)
     *out = p->value;
     return true;
 }
+
+bool tv_list_has(slice list, slice want)
+{
+    slice rest = list, item;
+    while (rest.len > 0) {
+        if (!slice_take_until(&rest, ':', &item)) {
+            item = rest;
+            rest.len = 0;
+        }
+        if (slice_eq_ci(slice_trim_fws(item), want)) {
+            return true;
+        }
+    }
+    return false;
+}

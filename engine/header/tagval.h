@@ -44,5 +44,8 @@ enum tv_status tv_parse(struct arena *a, struct tv_list *out, slice s, slice *ba
 bool tv_get(const struct tv_list *l, slice name, slice *out);
 const struct tv_pair *tv_find(const struct tv_list *l, slice name);
 const char *tv_status_name(enum tv_status s);
+/* tv_list_has reports whether a colon-separated tag value (h=, q=, s=, t= ...) names `want`,
+ * ASCII case-insensitively, FWS around items ignored. */
+bool tv_list_has(slice list, slice want);
 
 #endif

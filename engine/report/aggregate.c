@@ -88,25 +88,7 @@ void agg_free(struct agg *g)
 
 bool agg_receiver_ok(slice s)
 {
-    size_t labels = 0, start = 0;
-    if (s.len == 0 || s.len > 253) {
-        return false;
-    }
-    for (size_t i = 0; i <= s.len; i++) {
-        if (i < s.len && s.ptr[i] != '.') {
-            if (!slice_is(s.ptr[i], CC_LDH)) {
-                return false;
-            }
-            continue;
-        }
-        size_t n = i - start;
-        if (n == 0 || n > 63 || s.ptr[start] == '-' || s.ptr[i - 1] == '-') {
-            return false;
-        }
-        labels++;
-        start = i + 1;
-    }
-    return labels >= 2;
+    return slice_is_ldh_domain(s);
 }
 
 /* ---- XML text ------------------------------------------------------------------------------ */

@@ -64,27 +64,6 @@ static bool is_dot_atom_or_empty(slice s)
     return true;
 }
 
-/* RFC 6376 §3.5 domain-name: sub-domain 1*("." sub-domain), sub-domain = Let-dig [Ldh-str]. */
-static bool is_domain_name(slice s)
-{
-    size_t labels = 0, start = 0;
-    for (size_t i = 0; i <= s.len; i++) {
-        if (i < s.len && s.ptr[i] != '.') {
-            if (!slice_is(s.ptr[i], CC_LDH)) {
-                return false;
-            }
-            continue;
-        }
-        size_t n = i - start;
-        if (n == 0 || n > 63 || s.ptr[start] == '-' || s.ptr[i - 1] == '-') {
-            return false;
-        }
-        labels++;
-        start = i + 1;
-    }
-    return labels >= 2 && s.len <= 253;
-}
-
 /* is_address_form: [ [ local-part ] "@" ] domain-name, the unquoted pvalue form. */
 static bool is_address_form(slice v)
 {
@@ -96,10 +75,10 @@ static bool is_address_form(slice v)
         }
     }
     if (at < 0) {
-        return is_domain_name(v);
+        return slice_is_ldh_domain(v);
     }
     return is_dot_atom_or_empty(slice_make(v.ptr, (size_t)at)) &&
-           is_domain_name(slice_make(v.ptr + at + 1, v.len - (size_t)at - 1));
+           slice_is_ldh_domain(slice_make(v.ptr + at + 1, v.len - (size_t)at - 1));
 }
 
 /* quoted appends v as an RFC 5322 quoted-string (see ar.h for the encoding rules), cut at

@@ -207,22 +207,6 @@ static bool domain_equal_or_parent(slice sub, slice parent)
     return sub.ptr[sub.len - parent.len - 1] == '.' && slice_has_suffix_ci(sub, parent);
 }
 
-/* list_has_ci: true if the colon-separated list names `want` (ASCII case-insensitive). */
-static bool list_has_ci(slice list, slice want)
-{
-    slice rest = list, item;
-    while (rest.len > 0) {
-        if (!slice_take_until(&rest, ':', &item)) {
-            item = rest;
-            rest.len = 0;
-        }
-        if (slice_eq_ci(slice_trim_fws(item), want)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool parse_canon(slice c, enum canon_alg *hc, enum canon_alg *bc)
 {
     slice head = c, body = SLICE_LIT("simple");
@@ -438,7 +422,7 @@ static enum dkim_reason parse_numbers(const struct profile_spec *p, struct dkim_
             out->l = UINT64_MAX;
         }
     }
-    if (p->body && tv_get(tl, SLICE_LIT("q"), &v) && !list_has_ci(v, SLICE_LIT("dns/txt"))) {
+    if (p->body && tv_get(tl, SLICE_LIT("q"), &v) && !tv_list_has(v, SLICE_LIT("dns/txt"))) {
         SYNTAX("q= does not offer dns/txt");
     }
     ps->has_t = tv_get(tl, SLICE_LIT("t"), &v);
@@ -524,10 +508,10 @@ enum dkim_reason dkim_sig_parse(struct arena *a, enum dkim_profile prof, slice v
     if (!p->headers && has_h) {
         SYNTAX("h= is not allowed in ARC-Seal (RFC 8617 §4.1.3)");
     }
-    if (p->need_from && !list_has_ci(ps->h, SLICE_LIT("from"))) {
+    if (p->need_from && !tv_list_has(ps->h, SLICE_LIT("from"))) {
         SYNTAX("From is not in h="); /* §6.1.1: From field not signed */
     }
-    if (prof == DKIM_PROFILE_AMS && list_has_ci(ps->h, SLICE_LIT("arc-seal"))) {
+    if (prof == DKIM_PROFILE_AMS && tv_list_has(ps->h, SLICE_LIT("arc-seal"))) {
         SYNTAX("h= includes ARC-Seal (RFC 8617 §4.1.2)");
     }
     r = parse_numbers(p, out, ps);

@@ -2,24 +2,6 @@
 
 #include "engine/header/tagval.h"
 
-/* list_has walks a colon-separated list (h=, s=, t=: §3.6.1 "Unrecognized ... MUST be
- * ignored") and reports whether it contains `want` (case-insensitive here: deployed
- * records use "SHA256" now and then). */
-static bool list_has(slice list, slice want)
-{
-    slice rest = list, item;
-    while (rest.len > 0) {
-        if (!slice_take_until(&rest, ':', &item)) {
-            item = rest;
-            rest.len = 0;
-        }
-        if (slice_eq_ci(slice_trim_fws(item), want)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 void keyrec_parse(struct arena *a, struct keyrec *out, slice txt)
 {
     *out = (struct keyrec){ .status = KEYREC_OK,
@@ -43,15 +25,15 @@ void keyrec_parse(struct arena *a, struct keyrec *out, slice txt)
         return;
     }
     if (tv_get(&tl, SLICE_LIT("h"), &v)) {
-        out->h_sha1 = list_has(v, SLICE_LIT("sha1"));
-        out->h_sha256 = list_has(v, SLICE_LIT("sha256"));
+        out->h_sha1 = tv_list_has(v, SLICE_LIT("sha1"));
+        out->h_sha256 = tv_list_has(v, SLICE_LIT("sha256"));
     }
     if (tv_get(&tl, SLICE_LIT("s"), &v)) {
-        out->service_email = list_has(v, SLICE_LIT("*")) || list_has(v, SLICE_LIT("email"));
+        out->service_email = tv_list_has(v, SLICE_LIT("*")) || tv_list_has(v, SLICE_LIT("email"));
     }
     if (tv_get(&tl, SLICE_LIT("t"), &v)) {
-        out->testing = list_has(v, SLICE_LIT("y"));
-        out->strict = list_has(v, SLICE_LIT("s"));
+        out->testing = tv_list_has(v, SLICE_LIT("y"));
+        out->strict = tv_list_has(v, SLICE_LIT("s"));
     }
     if (tv_get(&tl, SLICE_LIT("k"), &v)) {
         if (slice_eq_ci(v, SLICE_LIT("rsa"))) {
