@@ -95,6 +95,22 @@ bool outfile_open(struct outfile *o, const char *path, bool resume, int64_t run_
         o->f = stdout;
         return true;
     }
+    /* Only a regular file (or a new one) is written through FILE.partial and a rename: a
+     * device, a FIFO or a terminal (-o /dev/null, -o /dev/stdout) is written directly. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (resume) {
+            snprintf(err, err_len, "--resume needs -o to name a regular file, not %s", path);
+            return false;
+        }
+        o->f = fopen(path, "wb");
+        if (o->f == NULL) {
+            snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
+            return false;
+        }
+        o->direct = true;
+        return true;
+    }
     o->final_path = xstrdup(path);
     o->partial_path = path_with(path, ".partial");
     o->state_path = path_with(path, ".partial.state");
@@ -171,6 +187,11 @@ bool outfile_finish(struct outfile *o, bool complete, char *err, size_t err_len)
             } else {
                 (void)unlink(o->state_path);
             }
+        }
+    } else if (o->direct && o->f) {
+        if (fclose(o->f) != 0) {
+            snprintf(err, err_len, "writing the records failed: %s", strerror(errno));
+            ok = false;
         }
     } else if (o->f && fflush(o->f) != 0) {
         snprintf(err, err_len, "writing the records failed: %s", strerror(errno));

@@ -1,7 +1,7 @@
 /* outfile: where the records go, and how an interrupted run is resumed.
  *
- * With -o FILE the records are written to FILE.partial and renamed to FILE only when the
- * run completes, so a reader of FILE never sees a half-written record (or half a run). The
+ * With -o FILE naming a regular file (or none yet) the records are written to FILE.partial
+ * and renamed to FILE only when the run completes, so a reader of FILE never sees a half-written record (or half a run). The
  * run's start time ("now" for --as-of) is kept beside it in FILE.partial.state, so that a
  * resumed run gives the same records an uninterrupted one would.
  *
@@ -27,6 +27,7 @@ struct outfile {
     uint64_t n_existing;   /* resume: records already written */
     int64_t run_started;
     bool already_complete; /* resume: FILE exists and no FILE.partial */
+    bool direct;           /* FILE is not a regular file (a device, a FIFO): written as is */
 };
 
 /* outfile_open prepares the output (path NULL: stdout). run_started is the new run's

@@ -183,3 +183,18 @@ Test(resume, write_errors_stop_the_run_with_status_1)
     test_keep(out);
     cr_assert_str_eq(out, "1\n", "closed pipe");
 }
+
+Test(resume, output_to_a_fifo_or_device_is_written_in_place_not_replaced)
+{
+    /* -o /dev/null once replaced the device with a file (the .partial rename); a FIFO in
+     * the test's own folder stands in for it, so a regression cannot harm the machine. */
+    char cmd[2048], *out;
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && mkfifo sink && (wc -l < sink > lines &) && "
+             "'%s' verify -q --dns-snapshot '%s' '%s' -o sink; echo $?; sleep 0.2; "
+             "test -p sink && echo fifo; cat lines",
+             dir, test_bin(), zone, mbox);
+    test_run(cmd, &out, NULL);
+    test_keep(out);
+    cr_assert_str_eq(out, "0\nfifo\n3300\n", "the FIFO must stay a FIFO: %s", out);
+}

@@ -1,0 +1,22 @@
+# bench: authsweep throughput on a generated corpus (bench/bench.py; see bench/README.md).
+#   make bench                 200,000 messages, seed 1 (corpus cached in bench/out/)
+#   make bench N=50000 SEED=2
+BENCH_N ?= $(or $(N),200000)
+BENCH_SEED ?= $(or $(SEED),1)
+BENCH_ARGS ?=
+
+# A separate program: libopendkim's dkim_* symbols clash with the engine's.
+$(BUILD)/opendkim_driver: bench/peers/opendkim_driver.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) -o $@ $< -lopendkim
+
+# Measures each run from a small process (see the comment in bench/runner.c).
+$(BUILD)/bench_runner: bench/runner.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) -o $@ $<
+
+bench: $(BUILD)/authsweep $(BUILD)/corpusgen $(BUILD)/opendkim_driver $(BUILD)/bench_runner
+	/usr/bin/python3 bench/bench.py --bin $(BUILD)/authsweep --corpusgen $(BUILD)/corpusgen \
+	    --opendkim $(BUILD)/opendkim_driver --runner $(BUILD)/bench_runner \
+	    --n $(BENCH_N) --seed $(BENCH_SEED) \
+	    --out bench/out $(BENCH_ARGS)
