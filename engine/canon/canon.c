@@ -144,6 +144,46 @@ static void flush_empty(struct canon_sink *s, uint64_t *n_empty)
     }
 }
 
+/* next_special returns the first index k in [i, end) where relaxed canonicalization must
+ * change something: a TAB, or a SP followed by SP or TAB (a lone SP is already canonical).
+ * end if none. p[end] is never read. canon_next_special_plain is the byte loop; the SSE2
+ * version tests 16 positions at once (the tests compare both against the reference). */
+size_t canon_next_special_plain(const uint8_t *p, size_t i, size_t end)
+{
+    for (; i < end; i++) {
+        if (p[i] == '\t' || (p[i] == ' ' && i + 1 < end && (p[i + 1] == ' ' || p[i + 1] == '\t'))) {
+            return i;
+        }
+    }
+    return end;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+size_t canon_next_special(const uint8_t *p, size_t i, size_t end)
+{
+    const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
+    while (i + 16 < end) { /* p[i .. i+16] are all before end */
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
+        __m128i a_tab = _mm_cmpeq_epi8(a, tab);
+        __m128i a_sp = _mm_cmpeq_epi8(a, sp);
+        __m128i b_ws = _mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(a_tab, _mm_and_si128(a_sp, b_ws)));
+        if (m != 0) {
+            return i + (size_t)__builtin_ctz(m);
+        }
+        i += 16;
+    }
+    return canon_next_special_plain(p, i, end);
+}
+#else
+size_t canon_next_special(const uint8_t *p, size_t i, size_t end)
+{
+    return canon_next_special_plain(p, i, end);
+}
+#endif
+
 /* relaxed_line writes line (no line end) with WSP runs made one SP and trailing WSP gone;
  * returns false if nothing is left (an empty line). */
 static bool relaxed_line(struct canon_sink *s, slice line, uint64_t *n_empty)
@@ -157,19 +197,14 @@ static bool relaxed_line(struct canon_sink *s, slice line, uint64_t *n_empty)
     }
     flush_empty(s, n_empty);
     size_t run = 0, i = 0;
-    while (i < end) {
-        uint8_t c = line.ptr[i];
-        if (c != ' ' && c != '\t') {
-            i++;
-            continue;
+    for (;;) {
+        i = canon_next_special(line.ptr, i, end);
+        if (i == end) {
+            break;
         }
-        size_t j = i + 1;
+        size_t j = i + 1; /* a WSP run to make one SP (trailing WSP is already cut) */
         while (j < end && (line.ptr[j] == ' ' || line.ptr[j] == '\t')) {
             j++;
-        }
-        if (c == ' ' && j == i + 1) { /* a single SP is already canonical */
-            i = j;
-            continue;
         }
         canon_sink_write(s, line.ptr + run, i - run);
         sink_byte(s, ' ');
@@ -179,9 +214,52 @@ static bool relaxed_line(struct canon_sink *s, slice line, uint64_t *n_empty)
     return true;
 }
 
+/* simple_crlf_body: RFC 6376 §3.4.3 for a body whose every LF follows a CR is the body with
+ * its trailing empty lines cut (and a CRLF added after a last line without one): a region
+ * of the message itself, hashed without copying. False (nothing written) for any other
+ * body, which takes the general path. */
+static bool simple_crlf_body(struct canon_sink *s, slice body, uint64_t *out_len)
+{
+    for (size_t p = 0; p < body.len;) {
+        const uint8_t *lf = memchr(body.ptr + p, '\n', body.len - p);
+        if (lf == NULL) {
+            break;
+        }
+        if (lf == body.ptr || lf[-1] != '\r') {
+            return false; /* a bare LF: stored with LF line ends */
+        }
+        p = (size_t)(lf - body.ptr) + 1;
+    }
+    size_t n = body.len;
+    while (n >= 2 && body.ptr[n - 1] == '\n' && body.ptr[n - 2] == '\r') {
+        if (n == 2 || (body.ptr[n - 3] == '\n' && n >= 4 && body.ptr[n - 4] == '\r')) {
+            n -= 2; /* an empty line at the end */
+            continue;
+        }
+        break;
+    }
+    canon_sink_finish(s);
+    uint64_t before = s->total;
+    if (n == 0) {
+        canon_sink_write(s, crlf, 2); /* the simple form of an empty body is one CRLF */
+    } else {
+        s->flush(s->ctx, body.ptr, n);
+        s->total += n;
+        if (!(n >= 2 && body.ptr[n - 1] == '\n' && body.ptr[n - 2] == '\r')) {
+            canon_sink_write(s, crlf, 2);
+        }
+    }
+    *out_len = s->total - before;
+    return true;
+}
+
 uint64_t canon_body(struct canon_sink *s, enum canon_alg alg, slice body)
 {
     uint64_t start = s->total, n_empty = 0;
+    uint64_t fast_len;
+    if (alg == CANON_SIMPLE && simple_crlf_body(s, body, &fast_len)) {
+        return fast_len;
+    }
     size_t p = 0;
     while (p < body.len) {
         const uint8_t *lf = memchr(body.ptr + p, '\n', body.len - p);
