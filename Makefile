@@ -15,11 +15,11 @@ override BUILD := $(BUILD)-san
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 
-PKG_LIBS := liburing libcrypto getdns libpsl
+PKG_LIBS := liburing libcrypto getdns libpsl libsodium
 WARN := -Wall -Wextra -Wshadow -Wswitch-enum -Wvla -Wformat=2 -Wno-format-nonliteral \
         -Wstrict-prototypes -Wmissing-prototypes -Werror
 OPT ?= -O2
-CFLAGS_ALL := -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) -fvisibility=hidden -I. \
+CFLAGS_ALL := -std=c17 -D_GNU_SOURCE -DHAVE_LIBSODIUM $(OPT) -g $(WARN) -fvisibility=hidden -I. \
               $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null) $(SANFLAGS) $(CFLAGS)
 LDLIBS_ALL := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lmimalloc -lpthread -lm $(LDLIBS)
 TEST_LDLIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)

@@ -7,13 +7,18 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <string.h>
+#ifdef HAVE_LIBSODIUM
+#include <sodium.h>
+#endif
 
 #include "engine/core/arena.h"
 #include "engine/core/limits.h"
 
 struct sig_key {
-    EVP_PKEY *pkey;
+    EVP_PKEY *pkey;         /* RSA (and Ed25519 without libsodium) */
     enum sig_key_type type;
+    uint8_t ed25519[32];    /* Ed25519: the raw key (RFC 8463 §4.2) */
 };
 
 struct sig_hash {
@@ -31,6 +36,11 @@ static pthread_once_t sig_once = PTHREAD_ONCE_INIT;
 
 static void sig_fetch(void)
 {
+#ifdef HAVE_LIBSODIUM
+    if (sodium_init() < 0) {
+        abort();
+    }
+#endif
     md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
     md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     if (md_sha1 == NULL || md_sha256 == NULL) {
@@ -76,7 +86,17 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
         if (der.len != 32) {
             return SIG_KEY_BAD;
         }
+#ifdef HAVE_LIBSODIUM
+        /* Verified by libsodium (see sig_verify): the raw key is all it needs. */
+        struct sig_key *k = xcalloc(1, sizeof(*k));
+        k->type = SIG_KEY_ED25519;
+        memcpy(k->ed25519, der.ptr, 32);
+        *out = k;
+        *out_bits = 256;
+        return SIG_KEY_OK;
+#else
         pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der.ptr, der.len);
+#endif
     } else {
         const unsigned char *p = der.ptr;
         pk = d2i_PUBKEY(NULL, &p, (long)der.len);
@@ -179,6 +199,14 @@ bool sig_verify(const struct sig_key *k, enum sig_hash_alg alg, const uint8_t *d
     bool ok = false;
     if (k->type == SIG_KEY_ED25519) {
         /* RFC 8463 §3: Ed25519 (pure) over the SHA-256 hash of the canonical headers. */
+#ifdef HAVE_LIBSODIUM
+        /* libsodium verifies in about half OpenSSL 3.0's time (47 vs 103 us here, see the
+         * closing note of the throughput issue); it is stricter only on crafted inputs
+         * (small-order keys and points), and agrees on every test vector. */
+        (void)alg;
+        return sig.len == crypto_sign_BYTES &&
+               crypto_sign_verify_detached(sig.ptr, digest, digest_len, k->ed25519) == 0;
+#endif
         EVP_MD_CTX *c = EVP_MD_CTX_new();
         if (c && EVP_DigestVerifyInit_ex(c, NULL, NULL, NULL, NULL, k->pkey, NULL) == 1) {
             ok = EVP_DigestVerify(c, sig.ptr, sig.len, digest, digest_len) == 1;
