@@ -93,6 +93,7 @@ const char *dkim_alg_name(enum dkim_alg a)
 struct dkim_thread {
     struct sig_hash *hdr;
     struct sig_hash *body[LIM_BODY_HASHES];
+    struct sig_verifier *ver; /* prepared RSA contexts, reused across messages */
 };
 
 struct dkim_thread *dkim_thread_new(void)
@@ -100,6 +101,7 @@ struct dkim_thread *dkim_thread_new(void)
     sig_global_init();
     struct dkim_thread *t = xcalloc(1, sizeof(*t));
     t->hdr = sig_hash_new();
+    t->ver = sig_verifier_new();
     for (size_t i = 0; i < LIM_BODY_HASHES; i++) {
         t->body[i] = sig_hash_new();
     }
@@ -112,6 +114,7 @@ void dkim_thread_free(struct dkim_thread *t)
         return;
     }
     sig_hash_free(t->hdr);
+    sig_verifier_free(t->ver);
     for (size_t i = 0; i < LIM_BODY_HASHES; i++) {
         sig_hash_free(t->body[i]);
     }
@@ -799,12 +802,13 @@ size_t dkim_header_hash(struct dkim_thread *t, struct arena *a,
 
 /* ---- crypto and acceptability (step 6, 7) ----------------------------------------------- */
 
-enum dkim_reason dkim_crypto_check(const struct dkim_opts *o, const struct keycache_entry *k,
-                                   const uint8_t *digest, size_t digest_len,
-                                   struct dkim_sig *s, const struct dkim_parsed *ps)
+enum dkim_reason dkim_crypto_check(struct dkim_thread *t, const struct dkim_opts *o,
+                                   const struct keycache_entry *k, const uint8_t *digest,
+                                   size_t digest_len, struct dkim_sig *s,
+                                   const struct dkim_parsed *ps)
 {
-    if (!sig_verify(k->key, hash_of(s->alg), digest, digest_len,
-                    slice_make(ps->bsig, ps->bsig_len))) {
+    if (!sig_verifier_verify(t->ver, k->key, hash_of(s->alg), digest, digest_len,
+                             slice_make(ps->bsig, ps->bsig_len))) {
         return DKIM_R_SIGNATURE_MISMATCH;
     }
     if (s->alg == DKIM_A_RSA_SHA1 && !o->allow_sha1) {
@@ -857,7 +861,7 @@ enum dkim_reason dkim_sig_verify(const struct dkim_env *e, enum dkim_profile p,
         uint8_t hd[SIG_MAX_DIGEST];
         size_t hd_len = dkim_header_hash(e->t, e->a, fields, n_fields, self, ps->b_pair->raw_value,
                                          s->hc, hash_of(s->alg), hd);
-        rs = dkim_crypto_check(e->o, key, hd, hd_len, s, ps);
+        rs = dkim_crypto_check(e->t, e->o, key, hd, hd_len, s, ps);
     }
     keycache_put(key);
     return rs;

@@ -117,9 +117,10 @@ size_t dkim_header_hash(struct dkim_thread *t, struct arena *a,
 
 /* dkim_crypto_check verifies b= over the header digest with key k, then applies step 7
  * (RFC 8301 rsa-sha1 and key size, x=, t= against o->now). */
-enum dkim_reason dkim_crypto_check(const struct dkim_opts *o, const struct keycache_entry *k,
-                                   const uint8_t *digest, size_t digest_len,
-                                   struct dkim_sig *s, const struct dkim_parsed *ps);
+enum dkim_reason dkim_crypto_check(struct dkim_thread *t, const struct dkim_opts *o,
+                                   const struct keycache_entry *k, const uint8_t *digest,
+                                   size_t digest_len, struct dkim_sig *s,
+                                   const struct dkim_parsed *ps);
 
 /* dkim_sig_verify runs steps 3-7 for a signature parsed by dkim_sig_parse under profile p.
  * self is the signature's own field. fields/n_fields: for DKIM_PROFILE_AS the fields the

@@ -7,6 +7,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #ifdef HAVE_LIBSODIUM
 #include <sodium.h>
@@ -16,6 +17,7 @@
 #include "engine/core/limits.h"
 
 struct sig_key {
+    uint64_t id;            /* run-unique, for sig_verifier's contexts */
     EVP_PKEY *pkey;         /* RSA (and Ed25519 without libsodium) */
     enum sig_key_type type;
     uint8_t ed25519[32];    /* Ed25519: the raw key (RFC 8463 §4.2) */
@@ -32,6 +34,7 @@ struct sig_privkey {
 
 /* Fetched once per process (OpenSSL 3: implicit fetches per call are costly). */
 static EVP_MD *md_sha1, *md_sha256;
+static _Atomic uint64_t next_key_id = 1;
 static pthread_once_t sig_once = PTHREAD_ONCE_INIT;
 
 static void sig_fetch(void)
@@ -89,6 +92,7 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
 #ifdef HAVE_LIBSODIUM
         /* Verified by libsodium (see sig_verify): the raw key is all it needs. */
         struct sig_key *k = xcalloc(1, sizeof(*k));
+        k->id = atomic_fetch_add(&next_key_id, 1);
         k->type = SIG_KEY_ED25519;
         memcpy(k->ed25519, der.ptr, 32);
         *out = k;
@@ -127,6 +131,7 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
         return SIG_KEY_BAD;
     }
     struct sig_key *k = xcalloc(1, sizeof(*k));
+    k->id = atomic_fetch_add(&next_key_id, 1);
     k->pkey = pk;
     k->type = type;
     *out = k;
@@ -193,6 +198,8 @@ size_t sig_hash_oneshot(enum sig_hash_alg alg, const void *p, size_t n,
     return len;
 }
 
+static EVP_PKEY_CTX *rsa_ctx_new(const struct sig_key *k, enum sig_hash_alg alg);
+
 bool sig_verify(const struct sig_key *k, enum sig_hash_alg alg, const uint8_t *digest,
                 size_t digest_len, slice sig)
 {
@@ -214,14 +221,74 @@ bool sig_verify(const struct sig_key *k, enum sig_hash_alg alg, const uint8_t *d
         EVP_MD_CTX_free(c);
         return ok;
     }
-    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
-    if (pc && EVP_PKEY_verify_init(pc) == 1 &&
-        EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-        EVP_PKEY_CTX_set_signature_md(pc, md_of(alg)) == 1) {
+    EVP_PKEY_CTX *pc = rsa_ctx_new(k, alg);
+    if (pc) {
         ok = EVP_PKEY_verify(pc, sig.ptr, sig.len, digest, digest_len) == 1;
     }
     EVP_PKEY_CTX_free(pc);
     return ok;
+}
+
+#define SIG_VERIFIER_SLOTS 64
+
+struct sig_verifier_slot {
+    uint64_t id; /* 0: empty */
+    enum sig_hash_alg alg;
+    EVP_PKEY_CTX *ctx;
+};
+
+struct sig_verifier {
+    struct sig_verifier_slot slot[SIG_VERIFIER_SLOTS];
+};
+
+struct sig_verifier *sig_verifier_new(void)
+{
+    sig_global_init();
+    return xcalloc(1, sizeof(struct sig_verifier));
+}
+
+void sig_verifier_free(struct sig_verifier *v)
+{
+    if (v == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < SIG_VERIFIER_SLOTS; i++) {
+        EVP_PKEY_CTX_free(v->slot[i].ctx);
+    }
+    xfree(v);
+}
+
+/* rsa_ctx_new prepares a verification context for k and alg, or NULL. */
+static EVP_PKEY_CTX *rsa_ctx_new(const struct sig_key *k, enum sig_hash_alg alg)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+    if (pc && EVP_PKEY_verify_init(pc) == 1 &&
+        EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+        EVP_PKEY_CTX_set_signature_md(pc, md_of(alg)) == 1) {
+        return pc;
+    }
+    EVP_PKEY_CTX_free(pc);
+    return NULL;
+}
+
+bool sig_verifier_verify(struct sig_verifier *v, const struct sig_key *k, enum sig_hash_alg alg,
+                         const uint8_t *digest, size_t digest_len, slice sig)
+{
+    if (k->type != SIG_KEY_RSA) {
+        return sig_verify(k, alg, digest, digest_len, sig);
+    }
+    struct sig_verifier_slot *sl = &v->slot[(k->id * 2 + (uint64_t)alg) % SIG_VERIFIER_SLOTS];
+    if (sl->id != k->id || sl->alg != alg || sl->ctx == NULL) {
+        EVP_PKEY_CTX_free(sl->ctx);
+        sl->ctx = rsa_ctx_new(k, alg);
+        sl->id = k->id;
+        sl->alg = alg;
+        if (sl->ctx == NULL) {
+            sl->id = 0;
+            return false;
+        }
+    }
+    return EVP_PKEY_verify(sl->ctx, sig.ptr, sig.len, digest, digest_len) == 1;
 }
 
 struct sig_privkey *sig_privkey_from_pem(slice pem)

@@ -63,6 +63,17 @@ size_t sig_hash_oneshot(enum sig_hash_alg alg, const void *p, size_t n,
 bool sig_verify(const struct sig_key *k, enum sig_hash_alg alg, const uint8_t *digest,
                 size_t digest_len, slice sig);
 
+/* A per-thread verifier: keeps one prepared OpenSSL context per (key, hash) it has seen
+ * recently, so that an RSA verification does not create and set up a context each time
+ * (about 3 of 19 us for RSA-2048 here). Keys are told apart by a run-unique id, never by
+ * address (a freed key's address may come back). Single-threaded; one per worker. */
+struct sig_verifier;
+struct sig_verifier *sig_verifier_new(void);
+void sig_verifier_free(struct sig_verifier *v);
+/* sig_verifier_verify is sig_verify through v's contexts. */
+bool sig_verifier_verify(struct sig_verifier *v, const struct sig_key *k, enum sig_hash_alg alg,
+                         const uint8_t *digest, size_t digest_len, slice sig);
+
 /* For tests and the corpus generator: signing with a private key in PEM. */
 struct sig_privkey;
 struct sig_privkey *sig_privkey_from_pem(slice pem);
