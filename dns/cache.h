@@ -31,6 +31,8 @@
 #ifndef AUTHSWEEP_DNS_CACHE_H
 #define AUTHSWEEP_DNS_CACHE_H
 
+#include "engine/core/limits.h"
+
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,7 +45,7 @@
 #define DNSCACHE_MIN_BYTES (1u * 1024 * 1024)
 #define DNSCACHE_MIN_TTL 30u     /* an answer is kept at least this long, even with TTL 0, so
                                   * that the message waiting for it can use it */
-#define DNSCACHE_MAX_TTL 86400u  /* RFC 2308 §5 suggests a day or so; unbound's default */
+#define DNSCACHE_MAX_TTL LIM_DNS_MAX_TTL
 #define DNSCACHE_NEG_TTL 300u    /* negative answer without an SOA in the reply */
 #define DNSCACHE_FAIL_TTL 30u    /* timeout / servfail (RFC 2308 §7.1: at most 5 minutes) */
 

@@ -15,6 +15,8 @@
 #ifndef AUTHSWEEP_DNS_LIVE_H
 #define AUTHSWEEP_DNS_LIVE_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,11 +24,10 @@
 #include "dns/cache.h"
 #include "dns/dns.h"
 
-#define DNSLIVE_MAX_SERVERS 8u
+#define DNSLIVE_MAX_SERVERS LIM_DNS_SERVERS
 #define DNSLIVE_TIMEOUT_MS_DEFAULT 2000u
 #define DNSLIVE_RETRIES_DEFAULT 2u
-#define DNSLIVE_MAX_INFLIGHT 512u /* queries outstanding in getdns (each may hold a socket) */
-
+#define DNSLIVE_MAX_INFLIGHT LIM_DNS_INFLIGHT
 struct dnslive_server {
     uint8_t family; /* 4 or 6 */
     uint8_t addr[16];

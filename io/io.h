@@ -15,12 +15,14 @@
 #ifndef AUTHSWEEP_IO_H
 #define AUTHSWEEP_IO_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define IO_DEPTH 64u       /* requests a backend can hold in flight */
-#define IO_MAX_BATCH 32u   /* files opened, fstat'ed and read together (Maildir, folders) */
+#define IO_MAX_BATCH LIM_IO_BATCH_FILES
 #define IO_MAX_REQ_LEN 0x7ffff000u /* Linux's largest single read; longer ones go short */
 
 enum io_status {

@@ -49,4 +49,46 @@
 #define LIM_DNS_WAIT_MS 50u             /* one wait for DNS progress before re-running */
 #define LIM_READ_CHUNK (1u << 20)    /* mbox read size */
 
+/* DMARC ------------------------------------------------------------------------------- */
+#define LIM_DMARC_WALK_QUERIES 8         /* §4.10: at most eight queries per walk */
+
+/* Per-run caches (memory bounds) ------------------------------------------------------ */
+#define LIM_SPFCACHE_ENTRIES 200000      /* SPF results kept for the run */
+#define LIM_KEYCACHE_ENTRIES 100000      /* parsed DKIM keys kept for the run */
+
+/* SPF (RFC 7208 §4.6.4: the first four are the RFC's own numbers) --------------------- */
+#define LIM_SPF_LOOKUPS 10               /* RFC 7208 §4.6.4: DNS-querying terms */
+#define LIM_SPF_VOID_LOOKUPS 2           /* RFC 7208 §4.6.4: void lookups */
+#define LIM_SPF_MX_NAMES 10              /* RFC 7208 §4.6.4: MX names per mx term (more: permerror) */
+#define LIM_SPF_PTR_NAMES 10             /* RFC 7208 §4.6.4: PTR names used (the rest are ignored) */
+#define LIM_SPF_DEPTH 16                 /* include/redirect nesting; the lookup limit binds first */
+#define LIM_SPF_EXPAND_BYTES 8192u       /* bytes one macro expansion may produce */
+
+/* Report outputs (memory bounds and echo sizes) --------------------------------------- */
+#define LIM_REPORT_DOMAINS 100000u       /* policy domains with an aggregate report */
+#define LIM_REPORT_ROWS 500000u          /* distinct report rows over all domains */
+#define LIM_REPORT_ROW_BYTES (256u * 1024) /* the XML of one record */
+#define LIM_REPORT_TEXT_BYTES 512u       /* bytes of one message-derived string in the XML */
+#define LIM_CSV_FIELD_BYTES 4096u        /* bytes of one message-derived field echoed (then cut) */
+#define LIM_AR_VALUE_BYTES 256u          /* bytes of one value echoed (DNS names are at most 253) */
+#define LIM_AR_SOURCE_BYTES 4096u        /* the path in X-Authsweep-Source */
+#define LIM_AR_HEADER_BYTES (256u * 1024) /* one header field: 60 signatures x ~1.5 KiB fits */
+#define LIM_SUMMARY_DOMAINS 1000000u     /* author domains in --summary */
+
+/* Authentication-Results / Received-SPF parsing --------------------------------------- */
+#define LIM_AUTHRES_RESINFO 256u         /* resinfos kept per field; more: AUTHRES_TOO_MANY */
+#define LIM_AUTHRES_PROPS 1024u          /* properties kept per field, over all resinfos */
+#define LIM_AUTHRES_KV 64u               /* key=value pairs kept per Received-SPF field */
+
+/* ARC --------------------------------------------------------------------------------- */
+#define LIM_ARC_INSTANCES 50u            /* RFC 8617 §4.2.1: i= is 1..50 */
+
+/* Live DNS ---------------------------------------------------------------------------- */
+#define LIM_DNS_SERVERS 8u               /* --resolver addresses */
+#define LIM_DNS_INFLIGHT 512u            /* queries outstanding in getdns (each may hold a socket) */
+#define LIM_DNS_MAX_TTL 86400u           /* RFC 2308 §5 suggests a day or so; unbound's default */
+
+/* Reading ----------------------------------------------------------------------------- */
+#define LIM_IO_BATCH_FILES 32u           /* files opened, fstat'ed and read together (Maildir, folders) */
+
 #endif

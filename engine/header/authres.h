@@ -48,6 +48,8 @@
 #ifndef AUTHSWEEP_AUTHRES_H
 #define AUTHSWEEP_AUTHRES_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,10 +61,9 @@
 #include "engine/header/hdr.h"
 
 /* Limits (to move into engine/core/limits.h when this module is wired in). */
-#define AUTHRES_MAX_RESINFO 256u /* resinfos kept per field; more: AUTHRES_TOO_MANY */
-#define AUTHRES_MAX_PROPS 1024u  /* properties kept per field, over all resinfos */
-#define AUTHRES_MAX_KV 64u       /* key=value pairs kept per Received-SPF field */
-
+#define AUTHRES_MAX_RESINFO LIM_AUTHRES_RESINFO
+#define AUTHRES_MAX_PROPS LIM_AUTHRES_PROPS
+#define AUTHRES_MAX_KV LIM_AUTHRES_KV
 /* A result word as written, and its meaning when it is one of RFC 8601's. */
 struct authres_word {
     slice text;

@@ -17,6 +17,8 @@
 #ifndef AUTHSWEEP_ORGDOMAIN_H
 #define AUTHSWEEP_ORGDOMAIN_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -39,7 +41,7 @@ bool orgdom_psl_lookup(const struct orgdom_psl *p, slice name, slice *out);
 
 /* ---- RFC 9989 §4.10: DNS Tree Walk, the pure parts ------------------------------------ */
 
-#define ORGDOM_WALK_MAX 8       /* §4.10: at most eight queries per walk */
+#define ORGDOM_WALK_MAX LIM_DMARC_WALK_QUERIES
 #define ORGDOM_WALK_SHORTEN 7   /* §4.10 step 4: x >= 8 labels are cut to 7 */
 
 /* orgdom_label_count counts the labels of name (0 for an empty name). */

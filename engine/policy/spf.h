@@ -9,6 +9,8 @@
 #ifndef AUTHSWEEP_SPF_H
 #define AUTHSWEEP_SPF_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -71,13 +73,12 @@ void spf_check_host(struct arena *a, struct dns_resolver *r, const struct spf_re
  * evaluation context and the few functions both files use are declared here rather than in
  * a second header. Nothing below is meant for callers outside the SPF module. */
 
-#define SPF_MAX_LOOKUPS 10   /* RFC 7208 §4.6.4: DNS-querying terms */
-#define SPF_MAX_VOID 2       /* RFC 7208 §4.6.4: void lookups */
-#define SPF_MAX_MX 10        /* RFC 7208 §4.6.4: MX names per mx term (more: permerror) */
-#define SPF_MAX_PTR 10       /* RFC 7208 §4.6.4: PTR names used (the rest are ignored) */
-#define SPF_MAX_DEPTH 16     /* include/redirect nesting; the lookup limit binds first */
-#define SPF_EXPAND_MAX 8192u /* bytes one macro expansion may produce */
-
+#define SPF_MAX_LOOKUPS LIM_SPF_LOOKUPS
+#define SPF_MAX_VOID LIM_SPF_VOID_LOOKUPS
+#define SPF_MAX_MX LIM_SPF_MX_NAMES
+#define SPF_MAX_PTR LIM_SPF_PTR_NAMES
+#define SPF_MAX_DEPTH LIM_SPF_DEPTH
+#define SPF_EXPAND_MAX LIM_SPF_EXPAND_BYTES
 enum spf_mech {
     SPF_M_ALL,
     SPF_M_INCLUDE,

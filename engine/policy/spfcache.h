@@ -10,12 +10,13 @@
 #ifndef AUTHSWEEP_SPFCACHE_H
 #define AUTHSWEEP_SPFCACHE_H
 
+#include "engine/core/limits.h"
+
 #include <stdint.h>
 
 #include "engine/policy/spf.h"
 
-#define SPFCACHE_MAX_ENTRIES 200000
-
+#define SPFCACHE_MAX_ENTRIES LIM_SPFCACHE_ENTRIES
 struct spfcache;
 
 struct spfcache *spfcache_new(void);

@@ -36,6 +36,8 @@
 #ifndef AUTHSWEEP_AGGREGATE_H
 #define AUTHSWEEP_AGGREGATE_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,12 +47,11 @@
 #include "engine/core/slice.h"
 #include "engine/report/record.h"
 
-#define AGG_MAX_DOMAINS 100000u
-#define AGG_MAX_ROWS 500000u
-#define AGG_ROW_MAX (256u * 1024) /* the XML of one record */
+#define AGG_MAX_DOMAINS LIM_REPORT_DOMAINS
+#define AGG_MAX_ROWS LIM_REPORT_ROWS
+#define AGG_ROW_MAX LIM_REPORT_ROW_BYTES
 #define AGG_SIGS_PER_ROW 100u     /* RFC 9990 §"DKIM Signatures in Aggregate Reports" */
-#define AGG_TEXT_MAX 512u         /* bytes of one message-derived string in the XML */
-
+#define AGG_TEXT_MAX LIM_REPORT_TEXT_BYTES
 struct agg_opts {
     slice receiver; /* the Mail Receiver's domain name (file names, report_id) */
     slice org_name; /* report_metadata/org_name */

@@ -27,6 +27,8 @@
 #ifndef AUTHSWEEP_AR_H
 #define AUTHSWEEP_AR_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 
 #include "engine/core/arena.h"
@@ -35,10 +37,9 @@
 #include "engine/report/record.h"
 
 #define AR_FOLD_COLUMN 78u /* RFC 5322 §2.1.1: lines SHOULD be at most 78 characters */
-#define AR_VALUE_MAX 256u  /* bytes of one value echoed (DNS names are at most 253) */
-#define AR_SOURCE_MAX 4096u /* the path in X-Authsweep-Source */
-#define AR_HEADER_MAX (256u * 1024) /* one header field: 60 signatures x ~1.5 KiB fits */
-
+#define AR_VALUE_MAX LIM_AR_VALUE_BYTES
+#define AR_SOURCE_MAX LIM_AR_SOURCE_BYTES
+#define AR_HEADER_MAX LIM_AR_HEADER_BYTES
 struct ar_opts {
     slice authserv_id; /* RFC 8601 §2.5: the receiver's name (a token, or quoted) */
 };

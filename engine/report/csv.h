@@ -20,14 +20,15 @@
 #ifndef AUTHSWEEP_CSV_H
 #define AUTHSWEEP_CSV_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 
 #include "engine/core/sbuf.h"
 #include "engine/core/slice.h"
 #include "engine/report/record.h"
 
-#define CSV_FIELD_MAX 4096u /* bytes of one message-derived field echoed (then cut) */
-
+#define CSV_FIELD_MAX LIM_CSV_FIELD_BYTES
 /* csv_header appends the header row. */
 MUSTCHECK bool csv_header(struct sbuf *b);
 /* csv_row appends r's row. False if b's limit was reached. */

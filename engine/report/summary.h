@@ -22,14 +22,15 @@
 #ifndef AUTHSWEEP_SUMMARY_H
 #define AUTHSWEEP_SUMMARY_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "engine/report/record.h"
 
-#define SUMM_MAX_DOMAINS 1000000u
-
+#define SUMM_MAX_DOMAINS LIM_SUMMARY_DOMAINS
 struct summ_meta {
     const char *version;
     const char *const *argv; /* the command line as given */

@@ -24,6 +24,8 @@
 #ifndef AUTHSWEEP_DKIM_INTERNAL_H
 #define AUTHSWEEP_DKIM_INTERNAL_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,8 +36,7 @@
 
 /* RFC 8617 §4.2.1: instance values range from 1 to 50; a protocol constant, not a tunable
  * limit (so not in limits.h). */
-#define DKIM_ARC_MAX_INSTANCE 50u
-
+#define DKIM_ARC_MAX_INSTANCE LIM_ARC_INSTANCES
 enum dkim_profile {
     DKIM_PROFILE_DKIM = 0,
     DKIM_PROFILE_AMS,

@@ -13,6 +13,8 @@
 #ifndef AUTHSWEEP_KEYCACHE_H
 #define AUTHSWEEP_KEYCACHE_H
 
+#include "engine/core/limits.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,8 +23,7 @@
 #include "engine/verify/keyrec.h"
 #include "engine/verify/sig.h"
 
-#define KEYCACHE_MAX_ENTRIES 100000
-
+#define KEYCACHE_MAX_ENTRIES LIM_KEYCACHE_ENTRIES
 enum keycache_key_status {
     KC_KEY_OK = 0,
     KC_KEY_SYNTAX,       /* record or p= unusable */
