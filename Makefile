@@ -105,6 +105,7 @@ lint:
 	    $$(git ls-files 'engine/*.c' 'dns/*.c' 'io/*.c' | grep -v '^engine/cli/' | grep -v '^engine/core/arena.c')
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 	    --suppress=missingIncludeSystem -I. engine dns io
+	$(MAKE) lint-tidy
 
 clean:
 	rm -rf build build-san build-*

@@ -937,7 +937,7 @@ static bool rd_dname(struct snap_rd *rd)
 static bool rd_soa(struct snap_rd *rd)
 {
     /* RFC 1035 §3.3.13: MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM. */
-    uint32_t v;
+    uint32_t v = 0;
     if (!rd_name(rd, "SOA MNAME") || !rd_name(rd, "SOA RNAME") ||
         !rd_u32(rd, "SOA serial", false, &v) || !rd_u32(rd, "SOA refresh", true, &v) ||
         !rd_u32(rd, "SOA retry", true, &v) || !rd_u32(rd, "SOA expire", true, &v) ||
@@ -1137,7 +1137,7 @@ static bool ld_control(struct snap_loader *ld, const struct snap_entry *e)
     const struct snap_tok *t = &e->v[0];
     if (slice_eq_ci(t->raw, SLICE_LIT("$ORIGIN")) && e->n == 2) {
         uint8_t w[LIM_DNS_NAME_BYTES]; /* relative to the old origin: not in place */
-        size_t n;
+        size_t n = 0;
         if (!ld_name(ld, &e->v[1], true, w, &n)) {
             return false;
         }
@@ -1160,7 +1160,7 @@ static bool ld_control(struct snap_loader *ld, const struct snap_entry *e)
 static bool ld_record(struct snap_loader *ld, const struct snap_entry *e)
 {
     uint8_t owner[LIM_DNS_NAME_BYTES];
-    size_t olen, i = 0;
+    size_t olen = 0, i = 0;
     if (e->blank_owner) {
         if (ld->prev_len == 0) {
             return ld_fail(ld, e->line, "no previous owner name");

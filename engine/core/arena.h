@@ -16,18 +16,21 @@
 
 struct arena;
 
+/* Allocation never returns NULL (out of memory aborts): said to the compiler and analyzers. */
+#define ARENA_NONNULL __attribute__((returns_nonnull, malloc))
+
 /* arena_new makes an arena whose first chunk holds chunk_size bytes (0: a default). */
-struct arena *arena_new(size_t chunk_size);
+ARENA_NONNULL struct arena *arena_new(size_t chunk_size);
 /* arena_free releases everything, running deferred destructors. arena_free(NULL) is a no-op. */
 void arena_free(struct arena *a);
 /* arena_reset returns the arena to empty, keeping its first chunk. */
 void arena_reset(struct arena *a);
 /* arena_alloc returns n bytes aligned to 16, uninitialised. Never NULL. */
-void *arena_alloc(struct arena *a, size_t n);
+ARENA_NONNULL void *arena_alloc(struct arena *a, size_t n);
 /* arena_zalloc is arena_alloc plus zeroing. */
-void *arena_zalloc(struct arena *a, size_t n);
+ARENA_NONNULL void *arena_zalloc(struct arena *a, size_t n);
 /* arena_array allocates n elements of size sz, zeroed, checking the multiplication. */
-void *arena_array(struct arena *a, size_t n, size_t sz);
+ARENA_NONNULL void *arena_array(struct arena *a, size_t n, size_t sz);
 /* arena_dup copies s into the arena; the copy has a NUL after it (not counted in len). */
 slice arena_dup(struct arena *a, slice s);
 /* arena_cstr returns a NUL-terminated copy of s, or NULL if s contains a NUL byte. */
@@ -41,9 +44,9 @@ size_t arena_bytes_used(const struct arena *a);
 #define ARENA_ARRAY(a, type, n) ((type *)arena_array((a), (n), sizeof(type)))
 
 /* xmalloc family: process- or thread-lifetime heap memory (mimalloc), aborting on OOM. */
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t sz);
-void *xrealloc(void *p, size_t n);
+ARENA_NONNULL void *xmalloc(size_t n);
+ARENA_NONNULL void *xcalloc(size_t n, size_t sz);
+__attribute__((returns_nonnull)) void *xrealloc(void *p, size_t n);
 void xfree(void *p);
 char *xstrdup(const char *s); /* for trusted C strings only (argv, paths we made) */
 slice xdup(slice s);          /* heap copy with a NUL after it */

