@@ -616,6 +616,28 @@ static bool sp_feed(struct splitter *sp, const uint8_t *p, size_t len, size_t *p
             break;
         case SP_MID_LINE:
         case SP_FROM_LINE: {
+            if (sp->st == SP_MID_LINE && sp->in_msg) {
+                /* Inside a message only a line starting with 'F' or '>' can matter (a From_
+                 * line, or mboxrd quoting): copy every other line in one run. */
+                size_t j = i;
+                const uint8_t *nl;
+                while ((nl = memchr(p + j, '\n', len - j)) != NULL) {
+                    j = (size_t)(nl - p) + 1;
+                    if (j == len || p[j] == 'F' || p[j] == '>') {
+                        break;
+                    }
+                }
+                if (nl == NULL) {
+                    j = len;
+                }
+                sp_put(sp, p + i, j - i);
+                i = j;
+                if (nl != NULL) {
+                    sp->st = SP_LINE_START;
+                    sp->line_off = base + i;
+                }
+                break;
+            }
             const uint8_t *nl = memchr(p + i, '\n', len - i);
             size_t end = nl ? (size_t)(nl - p) + 1 : len;
             if (sp->st == SP_MID_LINE) {
