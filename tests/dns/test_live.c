@@ -727,4 +727,9 @@ Test(livedns, conformance_zones_give_the_same_results_live_as_from_the_snapshot)
         snprintf(inputs, sizeof inputs, "'%s/conformance/%s'", sh, sets[i][1]);
         live_dkim_set(zone, sets[i][0], inputs);
     }
+    /* DMARC: the RFC 9989 tree walk and every policy rule (p, sp, np, psd=y, multiple and
+     * invalid records, t=y, a walk past eight labels), SPF pass and fail. */
+    snprintf(zone, sizeof zone, "%s/tests/dns/live/dmarc.zone", root);
+    snprintf(inputs, sizeof inputs, "'%s/tests/dns/live/dmarc.mbox'", root);
+    live_dkim_set(zone, "dmarc", inputs);
 }
