@@ -5,11 +5,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/cli/cli_arg.h"
 #include "engine/cli/cmd_spf.h"
 #include "engine/cli/dns_opts.h"
 #include "engine/core/arena.h"
 #include "engine/core/json.h"
 #include "engine/core/sbuf.h"
+#include "engine/header/date.h"
 #include "engine/policy/spf.h"
 
 static const char usage_spf[] =
@@ -24,7 +26,8 @@ static const char usage_spf[] =
     "  --sender ADDR           the MAIL FROM address (may be empty)\n"
     "  --helo NAME             the HELO/EHLO name\n"
     "  --receiver NAME         the receiving host, for %{r} in explanations\n"
-    "  --time EPOCH            the time for %{t} (default: now)\n"
+    "  --time WHEN             the time for %{t}: a Unix epoch or an RFC 3339 time\n"
+    "                          (default: now)\n"
     "\n"
     "DNS:\n";
 
@@ -83,7 +86,7 @@ int cli_spf_main(int argc, char **argv)
     memcpy(all, own, n_own * sizeof(*all));
     memcpy(all + n_own, cli_dns_options, n_dns * sizeof(*all));
     const char *ip = NULL, *sender = NULL, *helo = NULL, *receiver = "";
-    long long when = (long long)time(NULL);
+    int64_t when = (int64_t)time(NULL);
     struct cli_dns dns = { 0 };
     char err[512];
     int c, rc = 2;
@@ -111,8 +114,8 @@ int cli_spf_main(int argc, char **argv)
             receiver = optarg;
             break;
         case O_TIME:
-            if (sscanf(optarg, "%lld", &when) != 1) {
-                fprintf(stderr, "authsweep spf: --time needs a Unix epoch\n");
+            if (!date_parse_rfc3339(cli_arg(optarg), &when)) {
+                fprintf(stderr, "authsweep spf: --time needs a Unix epoch or an RFC 3339 time\n");
                 goto out;
             }
             break;
@@ -131,11 +134,11 @@ int cli_spf_main(int argc, char **argv)
                         "Try 'authsweep spf --help'.\n");
         goto out;
     }
-    struct spf_request req = { .mailfrom = slice_make(sender, strlen(sender)),
-                               .helo = slice_make(helo, strlen(helo)),
-                               .receiver = slice_make(receiver, strlen(receiver)),
+    struct spf_request req = { .mailfrom = cli_arg(sender),
+                               .helo = cli_arg(helo),
+                               .receiver = cli_arg(receiver),
                                .now = (int64_t)when };
-    if (!spf_ip_parse(slice_make(ip, strlen(ip)), &req.ip)) {
+    if (!spf_ip_parse(cli_arg(ip), &req.ip)) {
         fprintf(stderr, "authsweep spf: '%s' is not an IPv4 or IPv6 address\n", ip);
         goto out;
     }

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/cli/cli_arg.h"
 #include "engine/cli/cmd_dns_merge.h"
 #include "engine/cli/cmd_spf.h"
 #include "engine/cli/dns_opts.h"
@@ -369,7 +370,7 @@ static int out_prepare(struct cli_out *o, struct pipe_config *cfg, struct ar_opt
         host[host_len - 1] = 0;
         o->authserv_id = host;
     }
-    ar->authserv_id = slice_make(o->authserv_id, strlen(o->authserv_id));
+    ar->authserv_id = cli_arg(o->authserv_id);
     if (!ar_authserv_id_ok(ar->authserv_id)) {
         return usage_error("--authserv-id needs printable ASCII without spaces, not '%s'",
                            o->authserv_id);
@@ -399,8 +400,8 @@ static int out_prepare(struct cli_out *o, struct pipe_config *cfg, struct ar_opt
         const char *org = o->report_org ? o->report_org : o->authserv_id;
         const char *mail = o->report_email ? o->report_email : email;
         struct agg_opts ao = { .receiver = ar->authserv_id,
-                               .org_name = slice_make(org, strlen(org)),
-                               .email = slice_make(mail, strlen(mail)),
+                               .org_name = cli_arg(org),
+                               .email = cli_arg(mail),
                                .generator = SLICE_LIT("authsweep " AUTHSWEEP_VERSION) };
         cfg->agg = agg_new(&ao);
     }
@@ -456,271 +457,406 @@ static bool out_finish(struct cli_out *o, struct pipe_config *cfg, const struct 
     return ok;
 }
 
-static int cmd_verify(int argc, char **argv)
-{
-    enum { O_NO_ARC = 230, O_ARC_TRUSTED, O_DMARC_MODE = 240, O_APPLY_REJECT, O_PSL, O_NO_DMARC, O_SPF_RCV = 250, O_SPF_TRUST, O_NO_SPF, O_AUTHSERV, O_RESUME = 255, O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS,
-           O_PROGRESS, O_NOPROGRESS, O_FORMAT = 300, O_AUTHSERV_ID, O_ANNOTATE, O_REPORTS,
-           O_REPORT_ORG, O_REPORT_EMAIL, O_SUMMARY };
-    static const struct option opts[] = {
-        { "max-signatures", required_argument, NULL, O_MAXSIG },
-        { "allow-sha1", no_argument, NULL, O_SHA1 },
-        { "as-of", required_argument, NULL, O_ASOF },
-        { "max-message-size", required_argument, NULL, O_MAXMSG },
-        { "no-uring", no_argument, NULL, O_NOURING },
-        { "output", required_argument, NULL, 'o' },
-        { "resume", no_argument, NULL, O_RESUME },
-        { "spf-received", required_argument, NULL, O_SPF_RCV },
-        { "spf-trust-by", required_argument, NULL, O_SPF_TRUST },
-        { "no-spf", no_argument, NULL, O_NO_SPF },
-        { "dmarc-mode", required_argument, NULL, O_DMARC_MODE },
-        { "apply-reject", no_argument, NULL, O_APPLY_REJECT },
-        { "psl", required_argument, NULL, O_PSL },
-        { "no-dmarc", no_argument, NULL, O_NO_DMARC },
-        { "no-arc", no_argument, NULL, O_NO_ARC },
-        { "arc-trusted-sealer", required_argument, NULL, O_ARC_TRUSTED },
-        { "trust-authserv-id", required_argument, NULL, O_AUTHSERV },
-        { "format", required_argument, NULL, O_FORMAT },
-        { "authserv-id", required_argument, NULL, O_AUTHSERV_ID },
-        { "annotate", required_argument, NULL, O_ANNOTATE },
-        { "dmarc-reports", required_argument, NULL, O_REPORTS },
-        { "report-org", required_argument, NULL, O_REPORT_ORG },
-        { "report-email", required_argument, NULL, O_REPORT_EMAIL },
-        { "summary", required_argument, NULL, O_SUMMARY },
-        { "threads", required_argument, NULL, O_THREADS },
-        { "progress", no_argument, NULL, O_PROGRESS },
-        { "no-progress", no_argument, NULL, O_NOPROGRESS },
-        { "quiet", no_argument, NULL, 'q' },
-        { "verbose", no_argument, NULL, 'v' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *output = NULL;
-    struct cli_dns dns = { 0 };
-    char err[512];
-    struct pipe_config cfg = { .dkim = { .max_sigs = LIM_DKIM_SIGS_DEFAULT, .clock_skew = 300 },
-                               .as_of = AS_OF_RECEIVED, .spf = true, .arc = true };
-    slice *arc_trusted = xcalloc((size_t)argc + 1, sizeof(slice));
-    size_t n_arc_trusted = 0;
-    slice *trust_by = xcalloc((size_t)argc + 1, sizeof(slice));
-    slice *authserv = xcalloc((size_t)argc + 1, sizeof(slice));
-    size_t n_trust_by = 0, n_authserv = 0;
-    struct dmarc_config dcfg = { .mode = DMARC_MODE_RFC9989 };
-    bool dmarc_on = true;
-    struct input_opts iopts = { .max_message_bytes = LIM_MSG_BYTES_DEFAULT,
-                                .on_path_error = on_path_error };
-    int progress = -1;
-    bool quiet = false, verbose = false, resume = false;
-    struct cli_out co = { .format = RECORD_FMT_JSON, .format_name = "json" };
+enum {
+    O_NO_ARC = 230, O_ARC_TRUSTED,
+    O_DMARC_MODE = 240, O_APPLY_REJECT, O_PSL, O_NO_DMARC,
+    O_SPF_RCV = 250, O_SPF_TRUST, O_NO_SPF, O_AUTHSERV, O_RESUME = 255,
+    O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_THREADS, O_PROGRESS, O_NOPROGRESS,
+    O_FORMAT = 300, O_AUTHSERV_ID, O_ANNOTATE, O_REPORTS, O_REPORT_ORG, O_REPORT_EMAIL,
+    O_SUMMARY,
+};
+
+static const struct option verify_options[] = {
+    { "max-signatures", required_argument, NULL, O_MAXSIG },
+    { "allow-sha1", no_argument, NULL, O_SHA1 },
+    { "as-of", required_argument, NULL, O_ASOF },
+    { "max-message-size", required_argument, NULL, O_MAXMSG },
+    { "no-uring", no_argument, NULL, O_NOURING },
+    { "output", required_argument, NULL, 'o' },
+    { "resume", no_argument, NULL, O_RESUME },
+    { "spf-received", required_argument, NULL, O_SPF_RCV },
+    { "spf-trust-by", required_argument, NULL, O_SPF_TRUST },
+    { "no-spf", no_argument, NULL, O_NO_SPF },
+    { "dmarc-mode", required_argument, NULL, O_DMARC_MODE },
+    { "apply-reject", no_argument, NULL, O_APPLY_REJECT },
+    { "psl", required_argument, NULL, O_PSL },
+    { "no-dmarc", no_argument, NULL, O_NO_DMARC },
+    { "no-arc", no_argument, NULL, O_NO_ARC },
+    { "arc-trusted-sealer", required_argument, NULL, O_ARC_TRUSTED },
+    { "trust-authserv-id", required_argument, NULL, O_AUTHSERV },
+    { "format", required_argument, NULL, O_FORMAT },
+    { "authserv-id", required_argument, NULL, O_AUTHSERV_ID },
+    { "annotate", required_argument, NULL, O_ANNOTATE },
+    { "dmarc-reports", required_argument, NULL, O_REPORTS },
+    { "report-org", required_argument, NULL, O_REPORT_ORG },
+    { "report-email", required_argument, NULL, O_REPORT_EMAIL },
+    { "summary", required_argument, NULL, O_SUMMARY },
+    { "threads", required_argument, NULL, O_THREADS },
+    { "progress", no_argument, NULL, O_PROGRESS },
+    { "no-progress", no_argument, NULL, O_NOPROGRESS },
+    { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+/* Everything `authsweep verify` was told, and what it made for the run. */
+struct verify_args {
+    int argc;
+    char **argv;
+    const char *output;
+    bool quiet, verbose, resume, dmarc_on;
+    int progress; /* -1: when stderr is a terminal */
+    struct cli_dns dns;
+    struct pipe_config cfg;
+    struct dmarc_config dcfg;
+    struct input_opts iopts;
+    struct cli_out co;
     struct ar_opts ar_o;
     char host[256];
+    slice *arc_trusted, *trust_by, *authserv; /* repeatable options (argc entries room) */
+    size_t n_arc_trusted, n_trust_by, n_authserv;
+};
+
+enum opt_result { OPT_NOT_MINE, OPT_DONE, OPT_USAGE };
+
+static void verify_args_init(struct verify_args *va, int argc, char **argv)
+{
+    memset(va, 0, sizeof(*va));
+    va->argc = argc;
+    va->argv = argv;
+    va->progress = -1;
+    va->dmarc_on = true;
+    va->cfg = (struct pipe_config){ .dkim = { .max_sigs = LIM_DKIM_SIGS_DEFAULT, .clock_skew = 300 },
+                                    .as_of = AS_OF_RECEIVED, .spf = true, .arc = true };
+    va->dcfg = (struct dmarc_config){ .mode = DMARC_MODE_RFC9989 };
+    va->iopts = (struct input_opts){ .max_message_bytes = LIM_MSG_BYTES_DEFAULT,
+                                     .on_path_error = on_path_error };
+    va->co = (struct cli_out){ .format = RECORD_FMT_JSON, .format_name = "json" };
+    va->arc_trusted = xcalloc((size_t)argc + 1, sizeof(slice));
+    va->trust_by = xcalloc((size_t)argc + 1, sizeof(slice));
+    va->authserv = xcalloc((size_t)argc + 1, sizeof(slice));
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg.threads = ncpu > 0 ? (unsigned)ncpu : 1;
-    if (cfg.threads > LIM_THREADS_MAX) {
-        cfg.threads = LIM_THREADS_MAX;
+    va->cfg.threads = ncpu > 0 ? (unsigned)ncpu : 1;
+    if (va->cfg.threads > LIM_THREADS_MAX) {
+        va->cfg.threads = LIM_THREADS_MAX;
     }
-    int c;
+}
+
+static void verify_args_free(struct verify_args *va)
+{
+    xfree(va->arc_trusted);
+    xfree(va->trust_by);
+    xfree(va->authserv);
+}
+
+/* verify_opt_checks: the options that choose what is checked and how. */
+static enum opt_result verify_opt_checks(struct verify_args *va, int c, const char *arg)
+{
+    struct pipe_config *cfg = &va->cfg;
+    unsigned n;
+    switch (c) {
+    case O_MAXSIG:
+        if (!parse_uint(arg, 100000, &cfg->dkim.max_sigs)) {
+            return usage_error("--max-signatures needs a number, not '%s'", arg), OPT_USAGE;
+        }
+        return OPT_DONE;
+    case O_SHA1:
+        cfg->dkim.allow_sha1 = true;
+        return OPT_DONE;
+    case O_ASOF:
+        if (strcmp(arg, "received") == 0) {
+            cfg->as_of = AS_OF_RECEIVED;
+        } else if (strcmp(arg, "now") == 0) {
+            cfg->as_of = AS_OF_NOW;
+        } else if (date_parse_rfc3339(cli_arg(arg), &cfg->as_of_fixed)) {
+            cfg->as_of = AS_OF_FIXED;
+        } else {
+            return usage_error("--as-of takes received, now, an RFC 3339 time or an epoch, "
+                               "not '%s'", arg), OPT_USAGE;
+        }
+        return OPT_DONE;
+    case O_SPF_RCV:
+        if (!parse_uint(arg, 1000, &n) || n == 0) {
+            return usage_error("--spf-received needs a number from 1, not '%s'", arg), OPT_USAGE;
+        }
+        cfg->spf_select.nth = (int)n;
+        return OPT_DONE;
+    case O_SPF_TRUST:
+        va->trust_by[va->n_trust_by++] = cli_arg(arg);
+        return OPT_DONE;
+    case O_NO_SPF:
+        cfg->spf = false;
+        return OPT_DONE;
+    case O_DMARC_MODE:
+        if (strcmp(arg, "rfc9989") == 0) {
+            va->dcfg.mode = DMARC_MODE_RFC9989;
+        } else if (strcmp(arg, "rfc7489") == 0) {
+            va->dcfg.mode = DMARC_MODE_RFC7489;
+        } else if (strcmp(arg, "both") == 0) {
+            va->dcfg.mode = DMARC_MODE_BOTH;
+        } else {
+            return usage_error("--dmarc-mode takes rfc9989, rfc7489 or both, not '%s'", arg),
+                   OPT_USAGE;
+        }
+        return OPT_DONE;
+    case O_APPLY_REJECT:
+        va->dcfg.apply_reject = true;
+        return OPT_DONE;
+    case O_PSL:
+        va->dcfg.psl_path = arg;
+        return OPT_DONE;
+    case O_NO_DMARC:
+        va->dmarc_on = false;
+        return OPT_DONE;
+    case O_NO_ARC:
+        cfg->arc = false;
+        return OPT_DONE;
+    case O_ARC_TRUSTED:
+        va->arc_trusted[va->n_arc_trusted++] = cli_arg(arg);
+        return OPT_DONE;
+    case O_AUTHSERV:
+        va->authserv[va->n_authserv++] = cli_arg(arg);
+        return OPT_DONE;
+    default:
+        return OPT_NOT_MINE;
+    }
+}
+
+/* verify_opt_io: the options about input, output and the run. */
+static enum opt_result verify_opt_io(struct verify_args *va, int c, const char *arg)
+{
+    switch (c) {
+    case O_MAXMSG:
+        if (!parse_size(arg, &va->iopts.max_message_bytes)) {
+            return usage_error("--max-message-size needs a size such as 64M, not '%s'", arg),
+                   OPT_USAGE;
+        }
+        return OPT_DONE;
+    case O_NOURING:
+        va->iopts.force_pread = true;
+        return OPT_DONE;
+    case 'o':
+        va->output = arg;
+        return OPT_DONE;
+    case O_RESUME:
+        va->resume = true;
+        return OPT_DONE;
+    case O_FORMAT:
+        if (!parse_format(arg, &va->co)) {
+            return usage_error("--format takes json, ar or csv, not '%s'", arg), OPT_USAGE;
+        }
+        return OPT_DONE;
+    case O_AUTHSERV_ID:
+        va->co.authserv_id = arg;
+        return OPT_DONE;
+    case O_ANNOTATE:
+        va->co.annotate = arg;
+        return OPT_DONE;
+    case O_REPORTS:
+        va->co.reports = arg;
+        return OPT_DONE;
+    case O_REPORT_ORG:
+        va->co.report_org = arg;
+        return OPT_DONE;
+    case O_REPORT_EMAIL:
+        va->co.report_email = arg;
+        return OPT_DONE;
+    case O_SUMMARY:
+        va->co.summary = arg;
+        return OPT_DONE;
+    case O_THREADS:
+        if (!parse_uint(arg, LIM_THREADS_MAX, &va->cfg.threads) || va->cfg.threads == 0) {
+            return usage_error("--threads needs a number from 1 to 256, not '%s'", arg),
+                   OPT_USAGE;
+        }
+        return OPT_DONE;
+    case O_PROGRESS:
+        va->progress = 1;
+        return OPT_DONE;
+    case O_NOPROGRESS:
+        va->progress = 0;
+        return OPT_DONE;
+    case 'q':
+        va->quiet = true;
+        return OPT_DONE;
+    case 'v':
+        va->verbose = true;
+        return OPT_DONE;
+    default:
+        return OPT_NOT_MINE;
+    }
+}
+
+/* verify_parse reads the command line into va. Returns -1 to go on, or the exit status. */
+static int verify_parse(struct verify_args *va)
+{
+    char err[512];
+    int c, rc = -1;
     optind = 1;
-    struct option *all = merge_options(opts, cli_dns_options);
-    while ((c = getopt_long(argc, argv, "o:qvh", all, NULL)) != -1) {
-        int dh = cli_dns_handle(&dns, c, optarg, err, sizeof err);
+    struct option *all = merge_options(verify_options, cli_dns_options);
+    while (rc < 0 && (c = getopt_long(va->argc, va->argv, "o:qvh", all, NULL)) != -1) {
+        int dh = cli_dns_handle(&va->dns, c, optarg, err, sizeof err);
+        enum opt_result r = OPT_NOT_MINE;
         if (dh < 0) {
-            xfree(all);
-            return usage_error("%s", err);
-        }
-        if (dh > 0) {
-            continue;
-        }
-        switch (c) {
-        case O_MAXSIG:
-            if (!parse_uint(optarg, 100000, &cfg.dkim.max_sigs)) {
-                return usage_error("--max-signatures needs a number, not '%s'", optarg);
-            }
-            break;
-        case O_SHA1:
-            cfg.dkim.allow_sha1 = true;
-            break;
-        case O_ASOF:
-            if (strcmp(optarg, "received") == 0) {
-                cfg.as_of = AS_OF_RECEIVED;
-            } else if (strcmp(optarg, "now") == 0) {
-                cfg.as_of = AS_OF_NOW;
-            } else if (date_parse_rfc3339(slice_make(optarg, strlen(optarg)), &cfg.as_of_fixed)) {
-                cfg.as_of = AS_OF_FIXED;
+            rc = usage_error("%s", err);
+        } else if (dh == 0 && (r = verify_opt_checks(va, c, optarg)) == OPT_NOT_MINE &&
+                   (r = verify_opt_io(va, c, optarg)) == OPT_NOT_MINE) {
+            if (c == 'h') {
+                print_verify_help(stdout);
+                rc = 0;
             } else {
-                return usage_error("--as-of takes received, now, an RFC 3339 time or an epoch, "
-                                   "not '%s'", optarg);
+                fprintf(stderr, "Try 'authsweep verify --help'.\n");
+                rc = 2;
             }
-            break;
-        case O_MAXMSG:
-            if (!parse_size(optarg, &iopts.max_message_bytes)) {
-                return usage_error("--max-message-size needs a size such as 64M, not '%s'", optarg);
-            }
-            break;
-        case O_NOURING:
-            iopts.force_pread = true;
-            break;
-        case 'o':
-            output = optarg;
-            break;
-        case O_RESUME:
-            resume = true;
-            break;
-        case O_SPF_RCV: {
-            unsigned n;
-            if (!parse_uint(optarg, 1000, &n) || n == 0) {
-                return usage_error("--spf-received needs a number from 1, not '%s'", optarg);
-            }
-            cfg.spf_select.nth = (int)n;
-            break;
-        }
-        case O_SPF_TRUST:
-            trust_by[n_trust_by++] = slice_make(optarg, strlen(optarg));
-            break;
-        case O_NO_SPF:
-            cfg.spf = false;
-            break;
-        case O_DMARC_MODE:
-            if (strcmp(optarg, "rfc9989") == 0) {
-                dcfg.mode = DMARC_MODE_RFC9989;
-            } else if (strcmp(optarg, "rfc7489") == 0) {
-                dcfg.mode = DMARC_MODE_RFC7489;
-            } else if (strcmp(optarg, "both") == 0) {
-                dcfg.mode = DMARC_MODE_BOTH;
-            } else {
-                return usage_error("--dmarc-mode takes rfc9989, rfc7489 or both, not '%s'", optarg);
-            }
-            break;
-        case O_APPLY_REJECT:
-            dcfg.apply_reject = true;
-            break;
-        case O_PSL:
-            dcfg.psl_path = optarg;
-            break;
-        case O_NO_ARC:
-            cfg.arc = false;
-            break;
-        case O_ARC_TRUSTED:
-            arc_trusted[n_arc_trusted++] = slice_make(optarg, strlen(optarg));
-            break;
-        case O_NO_DMARC:
-            dmarc_on = false;
-            break;
-        case O_AUTHSERV:
-            authserv[n_authserv++] = slice_make(optarg, strlen(optarg));
-            break;
-        case O_FORMAT:
-            if (!parse_format(optarg, &co)) {
-                return usage_error("--format takes json, ar or csv, not '%s'", optarg);
-            }
-            break;
-        case O_AUTHSERV_ID:
-            co.authserv_id = optarg;
-            break;
-        case O_ANNOTATE:
-            co.annotate = optarg;
-            break;
-        case O_REPORTS:
-            co.reports = optarg;
-            break;
-        case O_REPORT_ORG:
-            co.report_org = optarg;
-            break;
-        case O_REPORT_EMAIL:
-            co.report_email = optarg;
-            break;
-        case O_SUMMARY:
-            co.summary = optarg;
-            break;
-        case O_THREADS:
-            if (!parse_uint(optarg, LIM_THREADS_MAX, &cfg.threads) || cfg.threads == 0) {
-                return usage_error("--threads needs a number from 1 to 256, not '%s'", optarg);
-            }
-            break;
-        case O_PROGRESS:
-            progress = 1;
-            break;
-        case O_NOPROGRESS:
-            progress = 0;
-            break;
-        case 'q':
-            quiet = true;
-            break;
-        case 'v':
-            verbose = true;
-            break;
-        case 'h':
-            print_verify_help(stdout);
-            return 0;
-        default:
-            xfree(all);
-            fprintf(stderr, "Try 'authsweep verify --help'.\n");
-            return 2;
+        } else if (r == OPT_USAGE) {
+            rc = 2;
         }
     }
     xfree(all);
-    if (optind >= argc) {
-        return usage_error("%s", "verify needs at least one INPUT (a path, or - for stdin)");
+    if (rc < 0 && optind >= va->argc) {
+        rc = usage_error("%s", "verify needs at least one INPUT (a path, or - for stdin)");
     }
-    int prc = out_prepare(&co, &cfg, &ar_o, host, sizeof host,
-                          (const char *const *)argv + optind, (size_t)(argc - optind), resume);
-    if (prc != 0) {
-        return prc;
+    return rc;
+}
+
+/* verify_report prints the summary figures (standard error). */
+static void verify_report(struct verify_args *va, const struct pipe_stats *st, double elapsed,
+                          struct input_set *in, size_t path_errors)
+{
+    if (!va->quiet) {
+        print_summary(st, elapsed, input_backend_name(in), path_errors);
+        print_domains(va->cfg.domains, va->verbose ? SIZE_MAX : 10);
+        fputs("authsweep: dns: ", stderr);
+        cli_dns_stats(&va->dns, va->cfg.resolver, stderr);
+        fputc('\n', stderr);
     }
-    struct outfile of;
-    if (!outfile_open(&of, output, resume, (int64_t)time(NULL), err, sizeof err)) {
-        fprintf(stderr, "authsweep: %s\n", err);
-        return resume && output == NULL ? 2 : 1;
+    if (va->verbose) {
+        uint64_t hits, misses, evals;
+        keycache_stats(va->cfg.keys, &hits, &misses);
+        fprintf(stderr, "authsweep: key cache: %" PRIu64 " hits, %" PRIu64 " parsed\n", hits,
+                misses);
+        spfcache_stats(va->cfg.spf_cache, &hits, &evals);
+        fprintf(stderr, "authsweep: spf cache: %" PRIu64 " evaluations, %" PRIu64 " reused\n",
+                evals, hits);
     }
-    if (of.already_complete) {
-        fprintf(stderr, "authsweep: %s is complete: nothing to resume\n", output);
-        outfile_finish(&of, false, err, sizeof err);
-        return 0;
+}
+
+/* verify_outcome says what a run's end means; false if it is a failure. */
+static bool verify_outcome(const struct verify_args *va, enum pipe_outcome res, int werr,
+                           const struct outfile *of, const struct pipe_stats *st)
+{
+    switch (res) {
+    case PIPE_DONE:
+        return true;
+    case PIPE_INTERRUPTED:
+        fprintf(stderr, "authsweep: interrupted after %" PRIu64 " records%s%s; run again with "
+                "--resume to continue\n", of->n_existing + st->c[PC_RECORDS],
+                va->output ? " in " : "", va->output ? of->partial_path : "");
+        return true;
+    case PIPE_WRITE_FAILED:
+        fprintf(stderr, "authsweep: writing the records failed: %s\n", strerror(werr));
+        return false;
+    case PIPE_SKIP_MISMATCH:
+        fprintf(stderr, "authsweep: --resume: %s does not hold the records of these inputs "
+                "(different inputs or options?); remove it to start afresh\n", of->partial_path);
+        return false;
     }
-    if (dmarc_on) {
-        cfg.dmarc = dmarc_ctx_new(&dcfg, err, sizeof err);
-        if (cfg.dmarc == NULL) {
+    return false;
+}
+
+/* verify_setup makes the run's shared objects (after the output is open). Returns -1 to go
+ * on, or the exit status. */
+static int verify_setup(struct verify_args *va, struct outfile *of)
+{
+    char err[512];
+    struct pipe_config *cfg = &va->cfg;
+    if (va->dmarc_on) {
+        cfg->dmarc = dmarc_ctx_new(&va->dcfg, err, sizeof err);
+        if (cfg->dmarc == NULL) {
             fprintf(stderr, "authsweep: %s\n", err);
-            outfile_finish(&of, false, err, sizeof err);
             return 1;
         }
     }
-    cfg.domains = pipe_domains_new();
-    cfg.resolver = cli_dns_open(&dns, err, sizeof err);
-    if (cfg.resolver == NULL) {
+    cfg->domains = pipe_domains_new();
+    cfg->resolver = cli_dns_open(&va->dns, err, sizeof err);
+    if (cfg->resolver == NULL) {
         fprintf(stderr, "authsweep: %s\n", err);
-        outfile_finish(&of, false, err, sizeof err);
         return 1;
     }
     install_signals();
     sig_global_init();
-    cfg.keys = keycache_new();
-    cfg.spf_cache = spfcache_new();
-    cfg.spf_select.trust_by = trust_by;
-    cfg.spf_select.n_trust_by = n_trust_by;
-    cfg.arc_trusted = arc_trusted;
-    cfg.n_arc_trusted = n_arc_trusted;
-    cfg.trusted_ids = authserv;
-    cfg.n_trusted_ids = n_authserv;
-    cfg.run_started = of.run_started;
-    struct cli_progress prog = { .on = progress == 1 || (progress == -1 && isatty(2)) };
+    cfg->keys = keycache_new();
+    cfg->spf_cache = spfcache_new();
+    cfg->spf_select.trust_by = va->trust_by;
+    cfg->spf_select.n_trust_by = va->n_trust_by;
+    cfg->arc_trusted = va->arc_trusted;
+    cfg->n_arc_trusted = va->n_arc_trusted;
+    cfg->trusted_ids = va->authserv;
+    cfg->n_trusted_ids = va->n_authserv;
+    cfg->run_started = of->run_started;
+    return -1;
+}
+
+static void verify_teardown(struct verify_args *va, bool *ok)
+{
+    char err[512];
+    keycache_free(va->cfg.keys);
+    spfcache_free(va->cfg.spf_cache);
+    dmarc_ctx_free(va->cfg.dmarc);
+    pipe_domains_free(va->cfg.domains);
+    if (va->cfg.resolver != NULL && !cli_dns_close(&va->dns, va->cfg.resolver, err, sizeof err)) {
+        fprintf(stderr, "authsweep: %s\n", err);
+        *ok = false;
+    }
+}
+
+/* verify_run reads, verifies and writes; returns the exit status. */
+static int verify_run(struct verify_args *va)
+{
+    char err[512];
+    struct pipe_config *cfg = &va->cfg;
+    const char *const *inputs = (const char *const *)va->argv + optind;
+    size_t n_inputs = (size_t)(va->argc - optind);
+    int rc = out_prepare(&va->co, cfg, &va->ar_o, va->host, sizeof va->host, inputs, n_inputs,
+                         va->resume);
+    if (rc != 0) {
+        return rc;
+    }
+    struct outfile of;
+    if (!outfile_open(&of, va->output, va->resume, (int64_t)time(NULL), err, sizeof err)) {
+        fprintf(stderr, "authsweep: %s\n", err);
+        return va->resume && va->output == NULL ? 2 : 1;
+    }
+    if (of.already_complete) {
+        fprintf(stderr, "authsweep: %s is complete: nothing to resume\n", va->output);
+        outfile_finish(&of, false, err, sizeof err);
+        return 0;
+    }
+    bool ok = true;
+    rc = verify_setup(va, &of);
+    if (rc >= 0) {
+        outfile_finish(&of, false, err, sizeof err);
+        verify_teardown(va, &ok);
+        return rc;
+    }
+    struct cli_progress prog = { .on = va->progress == 1 || (va->progress == -1 && isatty(2)) };
     clock_gettime(CLOCK_MONOTONIC, &prog.start);
     struct pipe_progress pp = { prog.on ? progress_draw : NULL, &prog };
     struct pipe_control ctl = { .stop = &g_stop, .skip = of.n_existing,
                                 .skip_check = outfile_skip_check, .ctx = &of };
-    iopts.ctx = &prog;
-    struct input_set *in = input_open((const char *const *)argv + optind, (size_t)(argc - optind),
-                                      &iopts);
-    if (verbose) {
+    va->iopts.ctx = &prog;
+    struct input_set *in = input_open(inputs, n_inputs, &va->iopts);
+    if (va->verbose) {
         fprintf(stderr, "authsweep: reading with %s; ", input_backend_name(in));
-        cli_dns_describe(&dns, stderr);
-        fprintf(stderr, "; %u threads", cfg.threads);
+        cli_dns_describe(&va->dns, stderr);
+        fprintf(stderr, "; %u threads", cfg->threads);
         if (of.n_existing) {
             fprintf(stderr, "; resuming after %" PRIu64 " records", of.n_existing);
         }
         fputc('\n', stderr);
     }
-    struct pipe_stats st;
-    if (co.format == RECORD_FMT_CSV && of.n_existing == 0) {
+    if (va->co.format == RECORD_FMT_CSV && of.n_existing == 0) {
         struct sbuf hb;
         sbuf_init(&hb, 256);
         if (!csv_header(&hb) || fwrite(hb.ptr, 1, hb.len, of.f) != hb.len) {
@@ -728,83 +864,47 @@ static int cmd_verify(int argc, char **argv)
         }
         sbuf_cleanup(&hb);
     }
-    enum pipe_outcome res = pipe_run(&cfg, in, of.f, &pp, &ctl, &st);
+    struct pipe_stats st;
+    enum pipe_outcome res = pipe_run(cfg, in, of.f, &pp, &ctl, &st);
     int werr = errno;
     if (prog.on) {
         fputs("\r\033[K", stderr);
     }
-    bool ok = true;
-    switch (res) {
-    case PIPE_DONE:
-        break;
-    case PIPE_INTERRUPTED:
-        fprintf(stderr, "authsweep: interrupted after %" PRIu64 " records%s%s; run again with "
-                "--resume to continue\n", of.n_existing + st.c[PC_RECORDS],
-                output ? " in " : "", output ? of.partial_path : "");
-        break;
-    case PIPE_WRITE_FAILED:
-        fprintf(stderr, "authsweep: writing the records failed: %s\n", strerror(werr));
-        ok = false;
-        break;
-    case PIPE_SKIP_MISMATCH:
-        fprintf(stderr, "authsweep: --resume: %s does not hold the records of these inputs "
-                "(different inputs or options?); remove it to start afresh\n", of.partial_path);
-        ok = false;
-        break;
-    }
+    ok = verify_outcome(va, res, werr, &of, &st);
     if (!outfile_finish(&of, ok && res == PIPE_DONE, err, sizeof err)) {
         fprintf(stderr, "authsweep: %s\n", err);
         ok = false;
     }
     size_t path_errors = input_path_errors(in);
     struct summ_meta meta = {
-        .version = AUTHSWEEP_VERSION, .argv = (const char *const *)argv, .argc = (size_t)argc,
-        .inputs = (const char *const *)argv + optind, .n_inputs = (size_t)(argc - optind),
+        .version = AUTHSWEEP_VERSION, .argv = (const char *const *)va->argv,
+        .argc = (size_t)va->argc, .inputs = inputs, .n_inputs = n_inputs,
         .started = of.run_started, .elapsed = elapsed_since(&prog.start),
-        .threads = cfg.threads, .format = co.format_name,
-        .dmarc_mode = !dmarc_on ? "off" : dmarc_mode_name(dcfg.mode),
+        .threads = cfg->threads, .format = va->co.format_name,
+        .dmarc_mode = !va->dmarc_on ? "off" : dmarc_mode_name(va->dcfg.mode),
         .unreadable_inputs = path_errors, .interrupted = res == PIPE_INTERRUPTED };
-    if (!out_finish(&co, &cfg, &meta, quiet)) {
+    if (!out_finish(&va->co, cfg, &meta, va->quiet)) {
         ok = false;
     }
-    if (!quiet) {
-        print_summary(&st, elapsed_since(&prog.start), input_backend_name(in), path_errors);
-        print_domains(cfg.domains, verbose ? SIZE_MAX : 10);
-    }
-    if (!quiet) {
-        fputs("authsweep: dns: ", stderr);
-        cli_dns_stats(&dns, cfg.resolver, stderr);
-        fputc('\n', stderr);
-    }
-    if (verbose) {
-        uint64_t hits, misses;
-        keycache_stats(cfg.keys, &hits, &misses);
-        fprintf(stderr, "authsweep: key cache: %" PRIu64 " hits, %" PRIu64 " parsed\n", hits,
-                misses);
-    }
-    if (verbose) {
-        uint64_t hits, evals;
-        spfcache_stats(cfg.spf_cache, &hits, &evals);
-        fprintf(stderr, "authsweep: spf cache: %" PRIu64 " evaluations, %" PRIu64 " reused\n",
-                evals, hits);
-    }
+    verify_report(va, &st, elapsed_since(&prog.start), in, path_errors);
     input_close(in);
-    keycache_free(cfg.keys);
-    spfcache_free(cfg.spf_cache);
-    dmarc_ctx_free(cfg.dmarc);
-    pipe_domains_free(cfg.domains);
-    xfree(trust_by);
-    xfree(authserv);
-    xfree(arc_trusted);
-    if (!cli_dns_close(&dns, cfg.resolver, err, sizeof err)) {
-        fprintf(stderr, "authsweep: %s\n", err);
-        ok = false;
-    }
+    verify_teardown(va, &ok);
     if (!ok || path_errors) {
         return 1;
     }
     return res == PIPE_INTERRUPTED ? 3 : 0;
+}
 
+static int cmd_verify(int argc, char **argv)
+{
+    struct verify_args va;
+    verify_args_init(&va, argc, argv);
+    int rc = verify_parse(&va);
+    if (rc < 0) {
+        rc = verify_run(&va);
+    }
+    verify_args_free(&va);
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -13,7 +13,7 @@
 
 static char *path_with(const char *base, const char *suffix)
 {
-    size_t n = strlen(base) + strlen(suffix) + 1;
+    size_t n = (size_t)snprintf(NULL, 0, "%s%s", base, suffix) + 1;
     char *p = xmalloc(n);
     snprintf(p, n, "%s%s", base, suffix);
     return p;
