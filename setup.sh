@@ -6,7 +6,7 @@ need_build="build-essential make pkg-config gcc clang libclang-rt-14-dev \
   liburing-dev libssl-dev libgetdns-dev libmimalloc-dev libcriterion-dev libpsl-dev publicsuffix \
   libsodium-dev libopendmarc-dev"
 need_test="python3 python3-dkim python3-spf python3-yaml nsd libxml2-utils ldnsutils valgrind \
-  libmail-dkim-perl libopendkim-dev"
+  libmail-dkim-perl libopendkim-dev libipsec-mb-dev"
 pkgs="$need_build"
 case "${1:-}" in
   --test|--all) pkgs="$pkgs $need_test" ;;

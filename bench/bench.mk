@@ -20,3 +20,11 @@ bench: $(BUILD)/authsweep $(BUILD)/corpusgen $(BUILD)/opendkim_driver $(BUILD)/b
 	    --opendkim $(BUILD)/opendkim_driver --runner $(BUILD)/bench_runner \
 	    --n $(BENCH_N) --seed $(BENCH_SEED) \
 	    --out bench/out $(BENCH_ARGS)
+
+# bench-sha: multi-buffer SHA-256 against OpenSSL's single stream (see the source's comment).
+$(BUILD)/sha_multibuffer: bench/sha_multibuffer.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Werror -o $@ $< -lIPSec_MB -lcrypto
+.PHONY: bench-sha
+bench-sha: $(BUILD)/sha_multibuffer
+	$(BUILD)/sha_multibuffer
