@@ -99,7 +99,7 @@ static void find_from_domain(struct arena *a, const struct hdr_index *h, struct 
 /* The evaluation time for x= and t= (see --as-of). Received fields are prepended by each
  * hop (RFC 5321 §4.4), so the topmost one with a date is the newest: the archive owner's
  * receipt. */
-static void choose_as_of(struct arena *a, const struct pipe_config *cfg, const struct input_msg *m,
+static void choose_as_of(const struct pipe_config *cfg, const struct input_msg *m,
                          const struct hdr_index *h, struct msg_result *r)
 {
     r->has_as_of = true;
@@ -111,18 +111,11 @@ static void choose_as_of(struct arena *a, const struct pipe_config *cfg, const s
     if (cfg->as_of == AS_OF_RECEIVED) {
         for (ptrdiff_t k = hdr_find(h, SLICE_LIT("Received"), 0); k >= 0;
              k = hdr_find(h, SLICE_LIT("Received"), (size_t)k + 1)) {
-            slice v = hdr_unfold(a, h->f[k].value);
-            ptrdiff_t semi = -1;
-            for (size_t i = v.len; i-- > 0;) {
-                if (v.ptr[i] == ';') {
-                    semi = (ptrdiff_t)i;
-                    break;
-                }
-            }
-            int64_t t;
-            if (semi >= 0 && date_parse_rfc5322(slice_make(v.ptr + semi + 1,
-                                                            v.len - (size_t)semi - 1), &t)) {
-                r->as_of = t;
+            /* The date after the last ';' outside comments (RFC 5321 §4.4 Stamp). */
+            struct rcv_field rf;
+            (void)rcv_parse(&rf, h->f[k].value);
+            if (rf.has_date) {
+                r->as_of = rf.date;
                 r->as_of_source = "received";
                 return;
             }
@@ -385,18 +378,9 @@ static bool run_dmarc(struct pipe_worker *w, struct msg_result *r)
     r->dmarc_ran = true;
     /* Local policy (RFC 9989 §7.3, RFC 8617 §7.2.1): a failing message whose intact ARC
      * chain carries a trusted forwarder's dmarc=pass is delivered; the result stays fail. */
+    slice by;
     if (r->dmarc.result == AV_FAIL && r->arc_ran && w->cfg->n_arc_trusted > 0 &&
-        arc_trusted_dmarc_pass(&r->arc, w->cfg->arc_trusted, w->cfg->n_arc_trusted)) {
-        slice by = SLICE_NULL;
-        for (size_t i = 0; i < r->arc.n_sealers && by.ptr == NULL; i++) {
-            for (size_t k = 0; k < w->cfg->n_arc_trusted; k++) {
-                if (r->arc.sealers[i].aar_dmarc_pass &&
-                    slice_eq_ci(r->arc.sealers[i].d, w->cfg->arc_trusted[k])) {
-                    by = r->arc.sealers[i].d;
-                    break;
-                }
-            }
-        }
+        arc_trusted_dmarc_pass(&r->arc, w->cfg->arc_trusted, w->cfg->n_arc_trusted, &by)) {
         dmarc_apply_override(&r->dmarc, by);
     }
     return true;
@@ -496,7 +480,7 @@ bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sb
                                                        : "a header field over the size limit";
         } else {
             find_from_domain(a, &h, &r);
-            choose_as_of(a, w->cfg, m, &h, &r);
+            choose_as_of(w->cfg, m, &h, &r);
             struct dkim_opts o = w->cfg->dkim;
             o.now = r.as_of;
             /* DKIM and ARC share one body-hash memo: each body hash is computed once. */

@@ -40,6 +40,11 @@ struct io_req {
     bool done;
 };
 
+/* io_pread_one performs r with pread(2), retrying on EINTR, and marks it done. The pread
+ * backend's whole job, and the io_uring backend's fallback when the kernel refuses a
+ * submit. */
+void io_pread_one(struct io_req *r);
+
 struct io_backend; /* backend-private state */
 
 struct io_backend_ops {

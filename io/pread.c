@@ -17,7 +17,7 @@ static enum io_status pread_init(struct io_backend **out)
     return IO_OK;
 }
 
-static void pread_one(struct io_req *r)
+void io_pread_one(struct io_req *r)
 {
     size_t len = r->len > IO_MAX_REQ_LEN ? IO_MAX_REQ_LEN : r->len;
     ssize_t n;
@@ -35,7 +35,7 @@ static enum io_status pread_submit(struct io_backend *b, struct io_req *reqs, si
     (void)wait;
     for (size_t i = 0; i < n_reqs; i++) {
         reqs[i].done = false;
-        pread_one(&reqs[i]);
+        io_pread_one(&reqs[i]);
     }
     return IO_OK;
 }

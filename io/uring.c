@@ -64,18 +64,6 @@ static bool uring_reap_one(struct io_backend *b, bool wait)
     return true;
 }
 
-/* uring_fallback runs one request with pread (only after the kernel refused a submit). */
-static void uring_fallback(struct io_req *r)
-{
-    size_t len = r->len > IO_MAX_REQ_LEN ? IO_MAX_REQ_LEN : r->len;
-    ssize_t n;
-    do {
-        n = pread(r->fd, r->buf, len, (off_t)r->offset);
-    } while (n < 0 && errno == EINTR);
-    r->res = n < 0 ? -(int64_t)errno : (int64_t)n;
-    r->done = true;
-}
-
 static enum io_status uring_wait(struct io_backend *b, struct io_req *reqs, size_t n_reqs)
 {
     for (size_t i = 0; i < n_reqs; i++) {
@@ -125,7 +113,7 @@ static enum io_status uring_submit(struct io_backend *b, struct io_req *reqs, si
                 struct io_req *r = owners[k];
                 io_uring_prep_nop(sqes[k]);
                 io_uring_sqe_set_data(sqes[k], NULL);
-                uring_fallback(r);
+                io_pread_one(r); /* the kernel refused the submit */
             }
             st = IO_E_SYS;
             break;

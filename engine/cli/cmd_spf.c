@@ -78,13 +78,7 @@ int cli_spf_main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    size_t n_own = sizeof(own) / sizeof(own[0]) - 1, n_dns = 0;
-    while (cli_dns_options[n_dns].name) {
-        n_dns++;
-    }
-    struct option *all = xcalloc(n_own + n_dns + 1, sizeof(*all));
-    memcpy(all, own, n_own * sizeof(*all));
-    memcpy(all + n_own, cli_dns_options, n_dns * sizeof(*all));
+    struct option *all = cli_merge_options(own, cli_dns_options);
     const char *ip = NULL, *sender = NULL, *helo = NULL, *receiver = "";
     int64_t when = (int64_t)time(NULL);
     struct cli_dns dns = { 0 };

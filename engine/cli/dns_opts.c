@@ -2,6 +2,8 @@
  * C strings (trusted input). */
 #include "engine/cli/dns_opts.h"
 
+#include "engine/cli/cli_arg.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -53,43 +55,6 @@ struct cli_dns_run {
     char desc[1024];
 };
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-    errno = 0;
-    if (s[0] < '0' || s[0] > '9') {
-        return false;
-    }
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || *end != '\0' || v > max) {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
-static bool parse_size(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    if (s[0] < '0' || s[0] > '9') {
-        return false;
-    }
-    unsigned long long v = strtoull(s, &end, 10), mul = 1;
-    if (*end == 'K' || *end == 'k') {
-        mul = 1024, end++;
-    } else if (*end == 'M' || *end == 'm') {
-        mul = 1024 * 1024, end++;
-    } else if (*end == 'G' || *end == 'g') {
-        mul = 1024ull * 1024 * 1024, end++;
-    }
-    if (errno || *end != '\0' || v == 0 || v > SIZE_MAX / mul) {
-        return false;
-    }
-    *out = (size_t)(v * mul);
-    return true;
-}
-
 int cli_dns_handle(struct cli_dns *d, int opt, const char *arg, char *err, size_t err_len)
 {
     unsigned long v;
@@ -113,7 +78,7 @@ int cli_dns_handle(struct cli_dns *d, int opt, const char *arg, char *err, size_
         d->recursive = true;
         return 1;
     case O_TIMEOUT:
-        if (!parse_uint(arg, 600000, &v) || v == 0) {
+        if (!cli_parse_ulong(arg, 600000, &v) || v == 0) {
             snprintf(err, err_len, "--dns-timeout needs milliseconds from 1 to 600000, not '%s'",
                      arg);
             return -1;
@@ -121,7 +86,7 @@ int cli_dns_handle(struct cli_dns *d, int opt, const char *arg, char *err, size_
         d->timeout_ms = (unsigned)v;
         return 1;
     case O_RETRIES:
-        if (!parse_uint(arg, 20, &v)) {
+        if (!cli_parse_ulong(arg, 20, &v)) {
             snprintf(err, err_len, "--dns-retries needs a number from 0 to 20, not '%s'", arg);
             return -1;
         }
@@ -132,7 +97,7 @@ int cli_dns_handle(struct cli_dns *d, int opt, const char *arg, char *err, size_
         d->record = arg;
         return 1;
     case O_CACHE_SIZE:
-        if (!parse_size(arg, &d->cache_bytes) || d->cache_bytes < DNSCACHE_MIN_BYTES) {
+        if (!cli_parse_size(arg, &d->cache_bytes) || d->cache_bytes < DNSCACHE_MIN_BYTES) {
             snprintf(err, err_len, "--dns-cache-size needs a size of at least 1M, not '%s'", arg);
             return -1;
         }

@@ -206,41 +206,6 @@ static void on_path_error(void *ctx, const char *path, const char *detail)
     fprintf(stderr, "%sauthsweep: %s\n", p != NULL && p->on ? "\r\033[K" : "", detail);
 }
 
-static bool parse_size(const char *s, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) {
-        return false;
-    }
-    unsigned long long mul = 1;
-    if (*end == 'K' || *end == 'k') {
-        mul = 1024, end++;
-    } else if (*end == 'M' || *end == 'm') {
-        mul = 1024 * 1024, end++;
-    } else if (*end == 'G' || *end == 'g') {
-        mul = 1024ull * 1024 * 1024, end++;
-    }
-    if (*end != 0 || v == 0 || v > SIZE_MAX / mul) {
-        return false;
-    }
-    *out = (size_t)(v * mul);
-    return true;
-}
-
-static bool parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v > max || s[0] == '-') {
-        return false;
-    }
-    *out = (unsigned)v;
-    return true;
-}
-
 static void print_verify_help(FILE *f)
 {
     /* The DNS block comes from dns_opts.c, which owns those options. */
@@ -250,22 +215,6 @@ static void print_verify_help(FILE *f)
     fputs(cli_dns_help, f);
     fputs("\n", f);
     fputs(cut, f);
-}
-
-/* merge_options concatenates getopt_long tables (each NULL-terminated) into a new one. */
-static struct option *merge_options(const struct option *a, const struct option *b)
-{
-    size_t na = 0, nb = 0;
-    while (a[na].name) {
-        na++;
-    }
-    while (b[nb].name) {
-        nb++;
-    }
-    struct option *o = xcalloc(na + nb + 1, sizeof(*o));
-    memcpy(o, a, na * sizeof(*o));
-    memcpy(o + na, b, nb * sizeof(*o));
-    return o;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -557,7 +506,7 @@ static enum opt_result verify_opt_checks(struct verify_args *va, int c, const ch
     unsigned n;
     switch (c) {
     case O_MAXSIG:
-        if (!parse_uint(arg, 100000, &cfg->dkim.max_sigs)) {
+        if (!cli_parse_uint(arg, 100000, &cfg->dkim.max_sigs)) {
             return usage_error("--max-signatures needs a number, not '%s'", arg), OPT_USAGE;
         }
         return OPT_DONE;
@@ -577,7 +526,7 @@ static enum opt_result verify_opt_checks(struct verify_args *va, int c, const ch
         }
         return OPT_DONE;
     case O_SPF_RCV:
-        if (!parse_uint(arg, 1000, &n) || n == 0) {
+        if (!cli_parse_uint(arg, 1000, &n) || n == 0) {
             return usage_error("--spf-received needs a number from 1, not '%s'", arg), OPT_USAGE;
         }
         cfg->spf_select.nth = (int)n;
@@ -628,7 +577,7 @@ static enum opt_result verify_opt_io(struct verify_args *va, int c, const char *
 {
     switch (c) {
     case O_MAXMSG:
-        if (!parse_size(arg, &va->iopts.max_message_bytes)) {
+        if (!cli_parse_size(arg, &va->iopts.max_message_bytes)) {
             return usage_error("--max-message-size needs a size such as 64M, not '%s'", arg),
                    OPT_USAGE;
         }
@@ -666,7 +615,7 @@ static enum opt_result verify_opt_io(struct verify_args *va, int c, const char *
         va->co.summary = arg;
         return OPT_DONE;
     case O_THREADS:
-        if (!parse_uint(arg, LIM_THREADS_MAX, &va->cfg.threads) || va->cfg.threads == 0) {
+        if (!cli_parse_uint(arg, LIM_THREADS_MAX, &va->cfg.threads) || va->cfg.threads == 0) {
             return usage_error("--threads needs a number from 1 to 256, not '%s'", arg),
                    OPT_USAGE;
         }
@@ -694,7 +643,7 @@ static int verify_parse(struct verify_args *va)
     char err[512];
     int c, rc = -1;
     optind = 1;
-    struct option *all = merge_options(verify_options, cli_dns_options);
+    struct option *all = cli_merge_options(verify_options, cli_dns_options);
     while (rc < 0 && (c = getopt_long(va->argc, va->argv, "o:qvh", all, NULL)) != -1) {
         int dh = cli_dns_handle(&va->dns, c, optarg, err, sizeof err);
         enum opt_result r = OPT_NOT_MINE;

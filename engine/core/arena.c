@@ -70,7 +70,7 @@ void xfree(void *p)
 
 char *xstrdup(const char *s)
 {
-    size_t n = strlen(s);
+    size_t n = strlen(s); /* trusted C strings only (argv, paths we built): see arena.h */
     char *d = xmalloc(n + 1);
     memcpy(d, s, n + 1);
     return d;

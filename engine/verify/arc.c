@@ -406,7 +406,8 @@ bool arc_result_json(struct sbuf *b, const struct arc_result *r)
            sbuf_putc(b, '}');
 }
 
-bool arc_trusted_dmarc_pass(const struct arc_result *r, const slice *trusted_sealers, size_t n)
+bool arc_trusted_dmarc_pass(const struct arc_result *r, const slice *trusted_sealers, size_t n,
+                            slice *out_sealer)
 {
     if (r->result != AV_PASS) {
         return false;
@@ -417,6 +418,9 @@ bool arc_trusted_dmarc_pass(const struct arc_result *r, const slice *trusted_sea
         }
         for (size_t j = 0; j < n; j++) {
             if (slice_eq_ci(r->sealers[k].d, trusted_sealers[j])) {
+                if (out_sealer != NULL) {
+                    *out_sealer = r->sealers[k].d;
+                }
                 return true;
             }
         }

@@ -131,7 +131,9 @@ MUSTCHECK bool arc_result_json(struct sbuf *b, const struct arc_result *r);
  * trusted_sealers (ASCII case-insensitive, exact domain: no parent/child matching) and an
  * AAR recording dmarc=pass. The claim and the trusted signature must be the same instance:
  * a passing chain shows that later sealers saw the earlier sets unchanged, not that they
- * vouch for what an untrusted earlier sealer wrote. */
-bool arc_trusted_dmarc_pass(const struct arc_result *r, const slice *trusted_sealers, size_t n);
+ * vouch for what an untrusted earlier sealer wrote. When true and out_sealer is not NULL,
+ * *out_sealer is that trusted sealer's d= (as written). */
+bool arc_trusted_dmarc_pass(const struct arc_result *r, const slice *trusted_sealers, size_t n,
+                            slice *out_sealer);
 
 #endif

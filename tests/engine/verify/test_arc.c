@@ -387,16 +387,16 @@ Test(arc, trusted_dmarc_pass_needs_a_trusted_sealer_whose_own_aar_says_pass)
     const slice trusted_relay[] = { SLICE_LIT("relay.example.net") };
     const slice trusted_parent[] = { SLICE_LIT("example.org") };
     struct arc_result r = fake_result(AV_PASS, s, 2);
-    cr_expect(arc_trusted_dmarc_pass(&r, trusted_list, 1)); /* case-insensitive d= */
+    cr_expect(arc_trusted_dmarc_pass(&r, trusted_list, 1, NULL)); /* case-insensitive d= */
     /* The relay is trusted but its own AAR does not say dmarc=pass; the list's claim is
      * not made by a trusted sealer. */
-    cr_expect(!arc_trusted_dmarc_pass(&r, trusted_relay, 1));
-    cr_expect(!arc_trusted_dmarc_pass(&r, trusted_parent, 1)); /* exact domain only */
-    cr_expect(!arc_trusted_dmarc_pass(&r, NULL, 0));
+    cr_expect(!arc_trusted_dmarc_pass(&r, trusted_relay, 1, NULL));
+    cr_expect(!arc_trusted_dmarc_pass(&r, trusted_parent, 1, NULL)); /* exact domain only */
+    cr_expect(!arc_trusted_dmarc_pass(&r, NULL, 0, NULL));
     r.result = AV_FAIL;
-    cr_expect(!arc_trusted_dmarc_pass(&r, trusted_list, 1)); /* the chain must pass */
+    cr_expect(!arc_trusted_dmarc_pass(&r, trusted_list, 1, NULL)); /* the chain must pass */
     r.result = AV_NONE;
-    cr_expect(!arc_trusted_dmarc_pass(&r, trusted_list, 1));
+    cr_expect(!arc_trusted_dmarc_pass(&r, trusted_list, 1, NULL));
 }
 
 Test(arc, trusted_dmarc_pass_on_a_real_chain)
@@ -407,8 +407,8 @@ Test(arc, trusted_dmarc_pass_on_a_real_chain)
     verify_with_zone(&r, m, zone);
     const slice yes[] = { SLICE_LIT("example.net"), SLICE_LIT("Example.Org") };
     const slice no[] = { SLICE_LIT("example.net") };
-    cr_expect(arc_trusted_dmarc_pass(&r.res, yes, 2));
-    cr_expect(!arc_trusted_dmarc_pass(&r.res, no, 1));
+    cr_expect(arc_trusted_dmarc_pass(&r.res, yes, 2, NULL));
+    cr_expect(!arc_trusted_dmarc_pass(&r.res, no, 1, NULL));
     arena_free(r.a);
     free(zone);
     free(m);
