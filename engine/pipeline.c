@@ -100,8 +100,9 @@ static void find_from_domain(struct arena *a, const struct hdr_index *h, struct 
  * hop (RFC 5321 §4.4), so the topmost one with a date is the newest: the archive owner's
  * receipt. */
 static void choose_as_of(const struct pipe_config *cfg, const struct input_msg *m,
-                         const struct hdr_index *h, struct msg_result *r)
+                         const struct hdr_index *h, struct msg_result *r, struct rcv_memo *memo)
 {
+    memo->field = -1;
     r->has_as_of = true;
     if (cfg->as_of == AS_OF_FIXED) {
         r->as_of = cfg->as_of_fixed;
@@ -114,6 +115,10 @@ static void choose_as_of(const struct pipe_config *cfg, const struct input_msg *
             /* The date after the last ';' outside comments (RFC 5321 §4.4 Stamp). */
             struct rcv_field rf;
             (void)rcv_parse(&rf, h->f[k].value);
+            if (memo->field < 0) { /* the topmost: SPF's selection starts there too */
+                memo->field = k;
+                memo->parsed = rf;
+            }
             if (rf.has_date) {
                 r->as_of = rf.date;
                 r->as_of_source = "received";
@@ -135,13 +140,14 @@ static void choose_as_of(const struct pipe_config *cfg, const struct input_msg *
 
 /* run_spf: the client address and HELO from the chosen Received field, MAIL FROM from the
  * topmost Return-Path (written at final delivery, RFC 5321 §4.4). False if pending. */
-static bool run_spf(struct pipe_worker *w, const struct hdr_index *h, struct msg_result *r)
+static bool run_spf(struct pipe_worker *w, const struct hdr_index *h, struct msg_result *r,
+                    const struct rcv_memo *memo)
 {
     struct arena *a = w->arena;
     const struct pipe_config *cfg = w->cfg;
     r->spf_ran = true;
     struct rcv_selection sel;
-    rcv_select_spf(a, &sel, h, &cfg->spf_select);
+    rcv_select_spf_memo(a, &sel, h, &cfg->spf_select, memo);
     ptrdiff_t rp = hdr_find(h, SLICE_LIT("Return-Path"), 0);
     struct addr path = { 0 };
     enum addr_status ps = ADDR_SYNTAX;
@@ -480,7 +486,8 @@ bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sb
                                                        : "a header field over the size limit";
         } else {
             find_from_domain(a, &h, &r);
-            choose_as_of(w->cfg, m, &h, &r);
+            struct rcv_memo rmemo;
+            choose_as_of(w->cfg, m, &h, &r, &rmemo);
             struct dkim_opts o = w->cfg->dkim;
             o.now = r.as_of;
             /* DKIM and ARC share one body-hash memo: each body hash is computed once. */
@@ -499,7 +506,7 @@ bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sb
                 }
                 r.arc_ran = true;
             }
-            if (w->cfg->spf && !run_spf(w, &h, &r)) {
+            if (w->cfg->spf && !run_spf(w, &h, &r, &rmemo)) {
                 return false;
             }
             if (w->cfg->dmarc && !run_dmarc(w, &r)) {

@@ -55,6 +55,8 @@
 /* Per-run caches (memory bounds) ------------------------------------------------------ */
 #define LIM_SPFCACHE_ENTRIES 200000      /* SPF results kept for the run */
 #define LIM_KEYCACHE_ENTRIES 100000      /* parsed DKIM keys kept for the run */
+#define LIM_VERIFY_CTX_SLOTS 4096u       /* RSA verify contexts kept per worker (a few hundred
+                                          * bytes each, made on first use) */
 
 /* SPF (RFC 7208 §4.6.4: the first four are the RFC's own numbers) --------------------- */
 #define LIM_SPF_LOOKUPS 10               /* RFC 7208 §4.6.4: DNS-querying terms */

@@ -43,20 +43,55 @@ static void skip_comment(slice *s, slice *inner)
     slice_skip(s, end);
 }
 
+/* next_special returns the index of the first byte of p[i..n) that last_semi must look at
+ * ('\\', '(', ')' or ';'), or n. Sixteen bytes a step with SSE2 where the target has it:
+ * Received fields are scanned twice per message and are mostly plain text. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+static size_t next_special(const uint8_t *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    const __m128i bs = _mm_set1_epi8('\\'), op = _mm_set1_epi8('('), cp = _mm_set1_epi8(')'),
+                  sc = _mm_set1_epi8(';');
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bs), _mm_cmpeq_epi8(x, op)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(x, cp), _mm_cmpeq_epi8(x, sc)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits != 0) {
+            return i + (size_t)__builtin_ctz(bits);
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        uint8_t c = p[i];
+        if (c == '\\' || c == '(' || c == ')' || c == ';') {
+            return i;
+        }
+    }
+    return n;
+}
+
 /* last_semi returns the offset of the last ';' outside comments, or -1. */
 static ptrdiff_t last_semi(slice v)
 {
     ptrdiff_t last = -1;
     size_t depth = 0;
-    for (size_t i = 0; i < v.len; i++) {
+    for (size_t i = next_special(v.ptr, 0, v.len); i < v.len;
+         i = next_special(v.ptr, i + 1, v.len)) {
         uint8_t c = v.ptr[i];
-        if (c == '\\' && depth > 0) {
-            i++;
+        if (c == '\\') {
+            if (depth > 0) {
+                i++; /* a quoted-pair inside a comment: the next byte is taken literally */
+            }
         } else if (c == '(') {
             depth++;
-        } else if (c == ')' && depth > 0) {
-            depth--;
-        } else if (c == ';' && depth == 0) {
+        } else if (c == ')') {
+            if (depth > 0) {
+                depth--;
+            }
+        } else if (depth == 0) { /* ';' */
             last = (ptrdiff_t)i;
         }
     }
@@ -492,6 +527,14 @@ enum rcv_select_status rcv_select_spf(struct arena *a, struct rcv_selection *out
                                       const struct hdr_index *h,
                                       const struct rcv_select_opts *opts)
 {
+    return rcv_select_spf_memo(a, out, h, opts, NULL);
+}
+
+enum rcv_select_status rcv_select_spf_memo(struct arena *a, struct rcv_selection *out,
+                                           const struct hdr_index *h,
+                                           const struct rcv_select_opts *opts,
+                                           const struct rcv_memo *memo)
+{
     static const struct rcv_select_opts none = { 0, NULL, 0 };
     if (opts == NULL) {
         opts = &none;
@@ -513,7 +556,11 @@ enum rcv_select_status rcv_select_spf(struct arena *a, struct rcv_selection *out
             continue;
         }
         struct rcv_field f;
-        rcv_parse(&f, h->f[i].value);
+        if (memo != NULL && memo->field == (ptrdiff_t)i) {
+            f = memo->parsed;
+        } else {
+            rcv_parse(&f, h->f[i].value);
+        }
         bool usable = f.ip_src != RCV_IP_NONE && !rcv_ip_is_internal(&f.ip);
         if (opts->nth > 0) {
             pick(out, i, k, &f);

@@ -128,6 +128,17 @@ struct rcv_selection {
 enum rcv_select_status rcv_select_spf(struct arena *a, struct rcv_selection *out,
                                       const struct hdr_index *h,
                                       const struct rcv_select_opts *opts);
+/* A field the caller has parsed already (the pipeline parses the topmost Received field
+ * for the evaluation time): rcv_select_spf_memo uses it instead of parsing that field
+ * again. field is an index into the header index, or -1 for none. */
+struct rcv_memo {
+    ptrdiff_t field;
+    struct rcv_field parsed;
+};
+enum rcv_select_status rcv_select_spf_memo(struct arena *a, struct rcv_selection *out,
+                                           const struct hdr_index *h,
+                                           const struct rcv_select_opts *opts,
+                                           const struct rcv_memo *memo);
 const char *rcv_select_status_name(enum rcv_select_status s);
 
 #endif
