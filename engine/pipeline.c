@@ -448,6 +448,11 @@ static void count_dkim(const struct dkim_report *d, struct pipe_stats *st)
 /* write_output appends r in the configured format. False when the limit was hit. */
 static bool write_output(struct pipe_worker *w, struct sbuf *out, const struct msg_result *r)
 {
+    /* One allocation for a typical record (about 1.3 KB of JSON) instead of growing from
+     * 256 bytes by doubling. A failed reserve is the limit, reported by the writer below. */
+    if (out->cap == 0 && !sbuf_reserve(out, 2048)) {
+        return false;
+    }
     switch (w->cfg->format) {
     case RECORD_FMT_AR:
         return ar_block(out, w->arena, w->cfg->ar, r);

@@ -115,23 +115,50 @@ bool json_cstr(struct sbuf *b, const char *s)
     return json_str(b, slice_make(s, n));
 }
 
+/* json_key: keys are the program's own ASCII names (never message data), so they are
+ * copied without the escaping scan. */
 bool json_key(struct sbuf *b, bool *first, const char *key)
 {
-    if (!*first && !sbuf_putc(b, ',')) {
-        return false;
+    uint8_t tmp[80];
+    size_t n = 0;
+    bool comma = !*first;
+    if (comma) {
+        tmp[n++] = ',';
     }
     *first = false;
-    return json_cstr(b, key) && sbuf_putc(b, ':');
+    tmp[n++] = '"';
+    size_t k = 0;
+    while (key[k] != 0 && n < sizeof(tmp) - 2) {
+        tmp[n++] = (uint8_t)key[k++];
+    }
+    if (key[k] != 0) { /* a longer key than any we write: the general path */
+        return sbuf_append(b, tmp, comma ? 1 : 0) && json_cstr(b, key) && sbuf_putc(b, ':');
+    }
+    tmp[n++] = '"';
+    tmp[n++] = ':';
+    return sbuf_append(b, tmp, n);
 }
 
+/* Decimal digits by hand: sbuf_printf's vsnprintf (run twice) cost more than the record's
+ * strings. */
 bool json_u64(struct sbuf *b, uint64_t v)
 {
-    return sbuf_printf(b, "%" PRIu64, v);
+    uint8_t tmp[24];
+    size_t i = sizeof(tmp);
+    do {
+        tmp[--i] = (uint8_t)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return sbuf_append(b, tmp + i, sizeof(tmp) - i);
 }
 
 bool json_i64(struct sbuf *b, int64_t v)
 {
-    return sbuf_printf(b, "%" PRId64, v);
+    if (v >= 0) {
+        return json_u64(b, (uint64_t)v);
+    }
+    uint64_t mag = (uint64_t)(-(v + 1)) + 1; /* INT64_MIN too */
+    return sbuf_putc(b, '-') && json_u64(b, mag);
 }
 
 bool json_bool(struct sbuf *b, bool v)

@@ -50,7 +50,7 @@ bool sbuf_reserve(struct sbuf *b, size_t n)
     return true;
 }
 
-bool sbuf_append(struct sbuf *b, const void *p, size_t n)
+bool sbuf_append_slow(struct sbuf *b, const void *p, size_t n)
 {
     if (!sbuf_reserve(b, n)) {
         return false;
@@ -68,10 +68,6 @@ bool sbuf_append_slice(struct sbuf *b, slice s)
     return sbuf_append(b, s.ptr, s.len);
 }
 
-bool sbuf_putc(struct sbuf *b, uint8_t c)
-{
-    return sbuf_append(b, &c, 1);
-}
 
 bool sbuf_printf(struct sbuf *b, const char *fmt, ...)
 {

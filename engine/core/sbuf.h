@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "engine/core/slice.h"
 
@@ -23,10 +24,32 @@ struct sbuf {
 void sbuf_init(struct sbuf *b, size_t max);
 void sbuf_cleanup(struct sbuf *b);
 void sbuf_reset(struct sbuf *b); /* len = 0, memory kept */
-MUSTCHECK bool sbuf_append(struct sbuf *b, const void *p, size_t n);
-MUSTCHECK bool sbuf_append_slice(struct sbuf *b, slice s);
-MUSTCHECK bool sbuf_putc(struct sbuf *b, uint8_t c);
 MUSTCHECK bool sbuf_reserve(struct sbuf *b, size_t n); /* room for n more bytes */
+MUSTCHECK bool sbuf_append_slow(struct sbuf *b, const void *p, size_t n);
+/* sbuf_append: the common case (room already there; cap never passes max + 1) inline, since
+ * a record is written as hundreds of small appends. */
+static inline MUSTCHECK bool sbuf_append(struct sbuf *b, const void *p, size_t n)
+{
+    if (n < b->cap && b->len < b->cap - n) { /* len + n + 1 <= cap: room for the NUL too */
+        if (n) {
+            memcpy(b->ptr + b->len, p, n);
+        }
+        b->len += n;
+        b->ptr[b->len] = 0;
+        return true;
+    }
+    return sbuf_append_slow(b, p, n);
+}
+static inline MUSTCHECK bool sbuf_putc(struct sbuf *b, uint8_t c)
+{
+    if (b->len + 2 <= b->cap) {
+        b->ptr[b->len++] = c;
+        b->ptr[b->len] = 0;
+        return true;
+    }
+    return sbuf_append_slow(b, &c, 1);
+}
+MUSTCHECK bool sbuf_append_slice(struct sbuf *b, slice s);
 MUSTCHECK bool sbuf_printf(struct sbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static inline slice sbuf_slice(const struct sbuf *b)

@@ -80,3 +80,54 @@ Test(json, overlong_and_surrogate_sequences_are_replaced)
     cr_assert_null(strstr((char *)b.ptr, "\xc0"));
     sbuf_cleanup(&b);
 }
+
+Test(json, integers_are_written_like_printf_at_the_edges)
+{
+    static const int64_t iv[] = { 0, 1, -1, 9, 10, -10, 1753054510, INT64_MAX, INT64_MIN };
+    static const uint64_t uv[] = { 0, 7, 10, 99, 100, 18446744073709551615ull };
+    struct sbuf b, want;
+    sbuf_init(&b, 4096);
+    sbuf_init(&want, 4096);
+    for (size_t i = 0; i < sizeof(iv) / sizeof(iv[0]); i++) {
+        cr_assert(json_i64(&b, iv[i]) && sbuf_putc(&b, ' '));
+        cr_assert(sbuf_printf(&want, "%lld ", (long long)iv[i]));
+    }
+    for (size_t i = 0; i < sizeof(uv) / sizeof(uv[0]); i++) {
+        cr_assert(json_u64(&b, uv[i]) && sbuf_putc(&b, ' '));
+        cr_assert(sbuf_printf(&want, "%llu ", (unsigned long long)uv[i]));
+    }
+    cr_assert_str_eq((const char *)b.ptr, (const char *)want.ptr);
+    sbuf_cleanup(&b);
+    sbuf_cleanup(&want);
+}
+
+Test(json, keys_are_written_with_commas_and_refuse_past_max)
+{
+    struct sbuf b;
+    sbuf_init(&b, 12);
+    bool first = true;
+    cr_assert(json_key(&b, &first, "ab"));
+    cr_assert(json_u64(&b, 1));
+    cr_assert(json_key(&b, &first, "c"));
+    cr_assert_str_eq((const char *)b.ptr, "\"ab\":1,\"c\":");
+    size_t len = b.len;
+    cr_assert_not(json_key(&b, &first, "d"), "the buffer's maximum is 12 bytes");
+    cr_assert_eq(b.len, len);
+    sbuf_cleanup(&b);
+}
+
+Test(sbuf, inline_append_and_putc_keep_the_nul_and_the_maximum)
+{
+    struct sbuf b;
+    sbuf_init(&b, 5);
+    for (int i = 0; i < 5; i++) {
+        cr_assert(sbuf_putc(&b, (uint8_t)('a' + i)));
+        cr_assert_eq(b.ptr[b.len], 0);
+    }
+    cr_assert_not(sbuf_putc(&b, 'z'));
+    cr_assert_not(sbuf_append(&b, "z", 1));
+    cr_assert(sbuf_append(&b, "", 0));
+    cr_assert_eq(b.len, 5);
+    cr_assert_str_eq((const char *)b.ptr, "abcde");
+    sbuf_cleanup(&b);
+}
