@@ -19,9 +19,19 @@ PKG_LIBS := liburing libcrypto getdns libpsl libsodium
 WARN := -Wall -Wextra -Wshadow -Wswitch-enum -Wvla -Wformat=2 -Wno-format-nonliteral \
         -Wstrict-prototypes -Wmissing-prototypes -Werror
 OPT ?= -O2
-CFLAGS_ALL := -std=c17 -D_GNU_SOURCE -DHAVE_LIBSODIUM $(OPT) -g $(WARN) -fvisibility=hidden -I. \
+# libipsec-mb (x86_64 only, no pkg-config file): multi-buffer SHA-256 in engine/canon/mbsha256.c;
+# without it that module hashes with OpenSSL alone.
+IPSEC_MB_CFLAGS :=
+IPSEC_MB_LIBS :=
+ifneq ($(wildcard /usr/include/intel-ipsec-mb.h),)
+ifeq ($(shell uname -m),x86_64)
+IPSEC_MB_CFLAGS := -DHAVE_IPSEC_MB
+IPSEC_MB_LIBS := -lIPSec_MB
+endif
+endif
+CFLAGS_ALL := -std=c17 -D_GNU_SOURCE -DHAVE_LIBSODIUM $(IPSEC_MB_CFLAGS) $(OPT) -g $(WARN) -fvisibility=hidden -I. \
               $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null) $(SANFLAGS) $(CFLAGS)
-LDLIBS_ALL := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lmimalloc -lpthread -lm $(LDLIBS)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) $(IPSEC_MB_LIBS) -lmimalloc -lpthread -lm $(LDLIBS)
 TEST_LDLIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
 LIB_SRCS :=

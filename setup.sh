@@ -5,8 +5,12 @@ set -eu
 need_build="build-essential make pkg-config gcc clang libclang-rt-14-dev \
   liburing-dev libssl-dev libgetdns-dev libmimalloc-dev libcriterion-dev libpsl-dev publicsuffix \
   libsodium-dev libopendmarc-dev"
+# libipsec-mb (multi-buffer SHA-256) exists for amd64 only; elsewhere the build uses OpenSSL.
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  need_build="$need_build libipsec-mb-dev"
+fi
 need_test="python3 python3-dkim python3-spf python3-yaml nsd libxml2-utils ldnsutils valgrind \
-  libmail-dkim-perl libopendkim-dev libipsec-mb-dev"
+  libmail-dkim-perl libopendkim-dev"
 pkgs="$need_build"
 case "${1:-}" in
   --test|--all) pkgs="$pkgs $need_test" ;;
