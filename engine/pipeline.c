@@ -16,6 +16,7 @@
 #include "engine/header/hdr.h"
 #include "engine/report/csv.h"
 #include "engine/report/record.h"
+#include "engine/verify/prehash.h"
 
 /* ---- one message: stages 3-8 ------------------------------------------------------------ */
 
@@ -23,6 +24,7 @@ struct pipe_worker {
     const struct pipe_config *cfg;
     struct arena *arena;
     struct dkim_thread *dkim;
+    struct prehash *pre; /* the batch's body hashes, computed together */
 };
 
 struct pipe_worker *pipe_worker_new(const struct pipe_config *cfg)
@@ -31,6 +33,7 @@ struct pipe_worker *pipe_worker_new(const struct pipe_config *cfg)
     w->cfg = cfg;
     w->arena = arena_new(256 * 1024);
     w->dkim = dkim_thread_new();
+    w->pre = prehash_new();
     return w;
 }
 
@@ -41,6 +44,7 @@ void pipe_worker_free(struct pipe_worker *w)
     }
     arena_free(w->arena);
     dkim_thread_free(w->dkim);
+    prehash_free(w->pre);
     xfree(w);
 }
 
@@ -470,8 +474,21 @@ bool pipe_message(struct pipe_worker *w, const struct input_msg *m, struct sbuf 
     return pipe_message_ex(w, m, out, NULL, st);
 }
 
+static bool pipe_message_pre(struct pipe_worker *w, const struct input_msg *m,
+                             const struct prehash_msg *pre, struct sbuf *out,
+                             struct sbuf *out_header, struct pipe_stats *st);
+
 bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sbuf *out,
                      struct sbuf *out_header, struct pipe_stats *st)
+{
+    return pipe_message_pre(w, m, NULL, out, out_header, st);
+}
+
+/* pipe_message_pre: pre (may be NULL) is what the batch's prehash pass left for m: its
+ * header index and body-hash seeds. */
+static bool pipe_message_pre(struct pipe_worker *w, const struct input_msg *m,
+                             const struct prehash_msg *pre, struct sbuf *out,
+                             struct sbuf *out_header, struct pipe_stats *st)
 {
     struct arena *a = w->arena;
     arena_reset(a); /* the one reset per message */
@@ -483,7 +500,13 @@ bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sb
         r.error_detail = m->err_detail;
     } else {
         struct hdr_index h;
-        enum hdr_status hs = hdr_parse(a, &h, m->raw);
+        enum hdr_status hs;
+        if (pre != NULL && pre->parsed) {
+            h = pre->h;
+            hs = pre->status;
+        } else {
+            hs = hdr_parse(a, &h, m->raw);
+        }
         find_message_id(a, &h, &r);
         if (hs == HDR_TOO_MANY_FIELDS || hs == HDR_FIELD_TOO_LONG) {
             r.error_code = hdr_status_name(hs);
@@ -497,6 +520,7 @@ bool pipe_message_ex(struct pipe_worker *w, const struct input_msg *m, struct sb
             o.now = r.as_of;
             /* DKIM and ARC share one body-hash memo: each body hash is computed once. */
             struct dkim_body_memo *memo = dkim_body_memo_new(a);
+            dkim_body_memo_seed(memo, pre != NULL ? &pre->seeds : NULL);
             dkim_verify_message_memo(w->dkim, a, w->cfg->resolver, w->cfg->keys, &o, &h, memo,
                                      &r.dkim);
             if (r.dkim.pending) {
@@ -593,6 +617,8 @@ struct batch {
     bool finished[LIM_BATCH_MESSAGES]; /* worker-private */
     struct sbuf rec[LIM_BATCH_MESSAGES];
     struct sbuf hdr[LIM_BATCH_MESSAGES]; /* --annotate: each message's A-R field */
+    struct prehash_msg pre[LIM_BATCH_MESSAGES]; /* worker-private: prehash's results */
+    struct arena *pre_arena;                    /* their header indexes (worker-private) */
     struct sbuf out;                   /* the records in order, once done */
     struct batch *next;                /* queue link; then the worker's held list */
     bool done;
@@ -631,7 +657,8 @@ static size_t run_batch_messages(struct pipe_worker *w, struct batch *b, struct 
             continue;
         }
         struct sbuf *hdr = w->cfg->annotate ? &b->hdr[i] : NULL;
-        if (pipe_message_ex(w, &b->msgs[i], &b->rec[i], hdr, st)) {
+        const struct prehash_msg *pre = b->pre_arena != NULL ? &b->pre[i] : NULL;
+        if (pipe_message_pre(w, &b->msgs[i], pre, &b->rec[i], hdr, st)) {
             b->finished[i] = true;
             input_msg_free(&b->msgs[i]);
             b->n_left--;
@@ -643,6 +670,8 @@ static size_t run_batch_messages(struct pipe_worker *w, struct batch *b, struct 
 
 static void batch_finish(struct pipe_shared *sh, struct batch *b)
 {
+    arena_free(b->pre_arena); /* every message is done with its header index */
+    b->pre_arena = NULL;
     for (size_t i = 0; i < b->n; i++) {
         if (!sbuf_append(&b->out, b->rec[i].ptr, b->rec[i].len)) {
             abort(); /* cannot happen: out's limit is the sum of the records' limits */
@@ -690,6 +719,10 @@ static void *worker_main(void *p)
             struct batch *b = take_batch(sh, n_held == 0, &no_more);
             if (b != NULL) {
                 b->n_left = b->n;
+                if (!sh->cfg->stream_body_hash) {
+                    b->pre_arena = arena_new(0);
+                    prehash_batch(w->pre, b->pre_arena, b->msgs, b->n, b->pre);
+                }
                 run_batch_messages(w, b, st);
                 if (b->n_left == 0) {
                     batch_finish(sh, b);

@@ -57,6 +57,8 @@ struct pipe_config {
     int64_t as_of_fixed;
     int64_t run_started;   /* "now" for the whole run, so that records are reproducible */
     unsigned threads;
+    bool stream_body_hash;           /* --no-batch-hash: no prehash pass (engine/verify/
+                                        prehash.h); each body hashed on its own */
     /* SPF */
     bool spf;                        /* evaluate SPF (default on) */
     struct spfcache *spf_cache;      /* required when spf */

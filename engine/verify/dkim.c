@@ -124,24 +124,28 @@ void dkim_thread_free(struct dkim_thread *t)
 /* One body hash per distinct (hash, canonicalization, l=): §3.7 computes the body hash
  * independently of the signature, so signatures that agree on these share it (DKIM and
  * ARC-Message-Signature alike). */
-struct body_hash {
-    enum sig_hash_alg halg;
-    enum canon_alg canon;
-    bool has_l;
-    uint64_t l;
-    uint64_t canon_len; /* whole canonical body length */
-    size_t digest_len;
-    uint8_t digest[SIG_MAX_DIGEST];
-};
-
 struct dkim_body_memo {
     size_t n;
-    struct body_hash h[LIM_BODY_HASHES];
+    slice seed_body; /* the body that the seeded entries are of (SLICE_NULL: no seeds) */
+    struct dkim_body_hash h[LIM_BODY_HASHES];
 };
 
 struct dkim_body_memo *dkim_body_memo_new(struct arena *a)
 {
     return arena_zalloc(a, sizeof(struct dkim_body_memo));
+}
+
+void dkim_body_memo_seed(struct dkim_body_memo *m, const struct dkim_body_seeds *seeds)
+{
+    if (seeds == NULL || seeds->body.ptr == NULL || m->n != 0) {
+        return;
+    }
+    size_t n = seeds->n < LIM_BODY_HASHES ? seeds->n : LIM_BODY_HASHES;
+    for (size_t i = 0; i < n; i++) {
+        m->h[i] = seeds->h[i];
+    }
+    m->n = n;
+    m->seed_body = seeds->body;
 }
 
 struct body_target {
@@ -169,12 +173,19 @@ static void fanout_flush(void *ctx, const uint8_t *p, size_t n)
 /* body_hash_get returns the memoised hash, computing it (for one canonicalization, every
  * pending (hash, l=) of that canonicalization in the same pass) when first asked. NULL
  * when the memo is full (more distinct specs than LIM_BODY_HASHES). */
-static const struct body_hash *body_hash_get(struct dkim_thread *t, struct dkim_body_memo *m,
-                                             slice body, enum sig_hash_alg halg,
-                                             enum canon_alg canon, bool has_l, uint64_t l)
+static const struct dkim_body_hash *body_hash_get(struct dkim_thread *t,
+                                                  struct dkim_body_memo *m, slice body,
+                                                  enum sig_hash_alg halg, enum canon_alg canon,
+                                                  bool has_l, uint64_t l)
 {
+    if (m->seed_body.ptr != NULL) {
+        if (m->seed_body.ptr != body.ptr || m->seed_body.len != body.len) {
+            m->n = 0; /* seeds of another body (cannot happen in the pipeline): unused */
+        }
+        m->seed_body = SLICE_NULL;
+    }
     for (size_t i = 0; i < m->n; i++) {
-        struct body_hash *b = &m->h[i];
+        struct dkim_body_hash *b = &m->h[i];
         if (b->halg == halg && b->canon == canon && b->has_l == has_l && (!has_l || b->l == l)) {
             return b;
         }
@@ -182,8 +193,8 @@ static const struct body_hash *body_hash_get(struct dkim_thread *t, struct dkim_
     if (m->n == LIM_BODY_HASHES) {
         return NULL;
     }
-    struct body_hash *b = &m->h[m->n];
-    *b = (struct body_hash){ .halg = halg, .canon = canon, .has_l = has_l, .l = l };
+    struct dkim_body_hash *b = &m->h[m->n];
+    *b = (struct dkim_body_hash){ .halg = halg, .canon = canon, .has_l = has_l, .l = l };
     struct body_fanout f = { .n = 1 };
     f.t[0] = (struct body_target){ t->body[m->n], has_l ? l : UINT64_MAX, 0 };
     sig_hash_init(t->body[m->n], halg);
@@ -210,7 +221,7 @@ static bool domain_equal_or_parent(slice sub, slice parent)
     return sub.ptr[sub.len - parent.len - 1] == '.' && slice_has_suffix_ci(sub, parent);
 }
 
-static bool parse_canon(slice c, enum canon_alg *hc, enum canon_alg *bc)
+bool dkim_parse_canon(slice c, enum canon_alg *hc, enum canon_alg *bc)
 {
     slice head = c, body = SLICE_LIT("simple");
     ptrdiff_t slash = slice_find(c, '/');
@@ -499,7 +510,7 @@ enum dkim_reason dkim_sig_parse(struct arena *a, enum dkim_profile prof, slice v
         if (tv_get(tl, SLICE_LIT("c"), &v)) {
             out->c = v;
         }
-        if (!parse_canon(out->c, &out->hc, &out->bc)) {
+        if (!dkim_parse_canon(out->c, &out->hc, &out->bc)) {
             SYNTAX("unknown canonicalization in c=");
         }
     }
@@ -729,7 +740,7 @@ static enum sig_hash_alg hash_of(enum dkim_alg alg)
 enum dkim_reason dkim_body_check(const struct dkim_env *e, struct dkim_sig *s,
                                  const struct dkim_parsed *ps)
 {
-    const struct body_hash *bh =
+    const struct dkim_body_hash *bh =
         body_hash_get(e->t, e->memo, e->h->body, hash_of(s->alg), s->bc, s->has_l, s->l);
     if (bh == NULL) {
         s->detail = "too many distinct body hashes in one message";

@@ -117,6 +117,29 @@ void dkim_verify_message(struct dkim_thread *t, struct arena *a, struct dns_reso
  * one in the message's arena (it lives until the arena is reset). */
 struct dkim_body_memo;
 struct dkim_body_memo *dkim_body_memo_new(struct arena *a);
+
+/* Body hashes computed ahead of verification (engine/verify/prehash.h hashes a whole
+ * batch's bodies at once) and handed to a message's memo. Each entry is a finished body
+ * hash of `body` for its (hash, canonicalization, l=); the memo uses an entry only when
+ * the message's body is that very slice, and computes whatever is missing itself, so a
+ * seed can save work but never change a result. */
+#define DKIM_BODY_SEEDS 4
+struct dkim_body_hash {
+    enum sig_hash_alg halg;
+    enum canon_alg canon;
+    bool has_l;
+    uint64_t l;
+    uint64_t canon_len; /* the whole canonical body's length */
+    size_t digest_len;
+    uint8_t digest[SIG_MAX_DIGEST];
+};
+struct dkim_body_seeds {
+    slice body; /* the body the hashes are of; SLICE_NULL: none */
+    size_t n;
+    struct dkim_body_hash h[DKIM_BODY_SEEDS];
+};
+/* dkim_body_memo_seed puts seeds into a memo fresh from dkim_body_memo_new. */
+void dkim_body_memo_seed(struct dkim_body_memo *m, const struct dkim_body_seeds *seeds);
 /* dkim_verify_message_memo is dkim_verify_message with a caller-given memo, so that the
  * pipeline can share body hashes with arc_verify_message for the same message.
  * dkim_verify_message is this with a fresh memo. */

@@ -98,6 +98,10 @@ struct dkim_env {
 enum dkim_reason dkim_key_get(const struct dkim_env *e, struct dkim_sig *s,
                               const struct dkim_parsed *ps, const struct keycache_entry **out);
 
+/* dkim_parse_canon reads a c= value ("head/body", body default simple, §3.5). False when
+ * either part is neither simple nor relaxed. */
+bool dkim_parse_canon(slice c, enum canon_alg *hc, enum canon_alg *bc);
+
 /* dkim_body_check compares the body hash (memoised per (hash, c=, l=)) with bh= and applies
  * §3.5's l= rules; sets s->has_unsigned / unsigned_body_bytes. */
 enum dkim_reason dkim_body_check(const struct dkim_env *e, struct dkim_sig *s,
