@@ -83,6 +83,74 @@ static bool rsa_exponent_ok(const EVP_PKEY *pk)
     return ok;
 }
 
+/* der_take reads one DER element with tag `tag` from the front of *s (X.690 §10.1: definite
+ * lengths in their shortest form; two length bytes at most, which covers any key we take)
+ * and sets *content to its contents. False, *s unchanged, otherwise. */
+static bool der_take(slice *s, uint8_t tag, slice *content)
+{
+    if (s->len < 2 || s->ptr[0] != tag) {
+        return false;
+    }
+    size_t len, hdr;
+    uint8_t l0 = s->ptr[1];
+    if (l0 < 0x80) {
+        len = l0, hdr = 2;
+    } else if (l0 == 0x81 && s->len >= 3 && s->ptr[2] >= 0x80) {
+        len = s->ptr[2], hdr = 3;
+    } else if (l0 == 0x82 && s->len >= 4 && s->ptr[2] != 0) {
+        len = ((size_t)s->ptr[2] << 8) | s->ptr[3], hdr = 4;
+    } else {
+        return false;
+    }
+    if (s->len - hdr < len) {
+        return false;
+    }
+    *content = slice_make(s->ptr + hdr, len);
+    slice_skip(s, hdr + len);
+    return true;
+}
+
+/* spki_rsa_inner: when der is exactly a DER SubjectPublicKeyInfo (RFC 5280 §4.1) for
+ * rsaEncryption with NULL parameters (RFC 3279 §2.3.1), the RSAPublicKey inside its BIT
+ * STRING. Anything else (BER, other algorithms, trailing bytes) is left to d2i_PUBKEY. The
+ * point is speed: OpenSSL 3.0's d2i_PUBKEY runs its generic decoder search, about 140 us a
+ * key here, against 6 us for d2i_PublicKey on the inner key. */
+static bool spki_rsa_inner(slice der, slice *inner)
+{
+    static const uint8_t rsa_oid[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+    slice outer, alg, oid, params, bits;
+    slice rest = der;
+    if (!der_take(&rest, 0x30, &outer) || rest.len != 0 || !der_take(&outer, 0x30, &alg) ||
+        !der_take(&alg, 0x06, &oid) || !slice_eq(oid, slice_make(rsa_oid, sizeof(rsa_oid))) ||
+        !der_take(&alg, 0x05, &params) || params.len != 0 || alg.len != 0 ||
+        !der_take(&outer, 0x03, &bits) || outer.len != 0 || bits.len < 2 || bits.ptr[0] != 0) {
+        return false;
+    }
+    *inner = slice_make(bits.ptr + 1, bits.len - 1);
+    return true;
+}
+
+/* rsa_inner_key parses an RSAPublicKey (RFC 8017 §A.1.1) that must fill `inner` exactly, and
+ * readies its provider form now, while one thread owns it (the verifiers share the key). */
+static EVP_PKEY *rsa_inner_key(slice inner)
+{
+    const unsigned char *p = inner.ptr;
+    EVP_PKEY *pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)inner.len);
+    if (pk != NULL && p != inner.ptr + inner.len) {
+        EVP_PKEY_free(pk);
+        return NULL;
+    }
+    if (pk != NULL) {
+        EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+        if (c == NULL || EVP_PKEY_verify_init(c) != 1) {
+            EVP_PKEY_free(pk);
+            pk = NULL;
+        }
+        EVP_PKEY_CTX_free(c);
+    }
+    return pk;
+}
+
 enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_key **out,
                                   unsigned *out_bits)
 {
@@ -104,20 +172,21 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
         pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der.ptr, der.len);
 #endif
     } else {
-        const unsigned char *p = der.ptr;
-        pk = d2i_PUBKEY(NULL, &p, (long)der.len);
-        if (pk != NULL && p != der.ptr + der.len) {
-            EVP_PKEY_free(pk); /* trailing garbage after the key */
-            pk = NULL;
+        slice inner;
+        if (spki_rsa_inner(der, &inner)) {
+            pk = rsa_inner_key(inner);
+        }
+        if (pk == NULL) {
+            const unsigned char *p = der.ptr;
+            pk = d2i_PUBKEY(NULL, &p, (long)der.len);
+            if (pk != NULL && p != der.ptr + der.len) {
+                EVP_PKEY_free(pk); /* trailing garbage after the key */
+                pk = NULL;
+            }
         }
         if (pk == NULL) {
             /* Some publishers put a bare PKCS#1 RSAPublicKey in p= (go-msgauth accepts it). */
-            p = der.ptr;
-            pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)der.len);
-            if (pk != NULL && p != der.ptr + der.len) {
-                EVP_PKEY_free(pk);
-                pk = NULL;
-            }
+            pk = rsa_inner_key(der);
         }
         if (pk != NULL && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
             EVP_PKEY_free(pk);
