@@ -144,14 +144,22 @@ static void flush_empty(struct canon_sink *s, uint64_t *n_empty)
     }
 }
 
-/* next_special returns the first index k in [i, end) where relaxed canonicalization must
- * change something: a TAB, or a SP followed by SP or TAB (a lone SP is already canonical).
- * end if none. p[end] is never read. canon_next_special_plain is the byte loop; the SSE2
- * version tests 16 positions at once (the tests compare both against the reference). */
-size_t canon_next_special_plain(const uint8_t *p, size_t i, size_t end)
+/* canon_next_event returns the first index k in [i, end) where the body canonicalizer
+ * must do more than copy: an LF (a line ends), a CR just before an LF (dropped with it),
+ * and for relaxed (§3.4.4) a TAB or a SP followed by SP, TAB, CR, LF or the end (a WSP run
+ * to shrink, or trailing WSP to cut); end if none. p[end] is never read. A lone SP between
+ * words and a CR not before an LF are ordinary bytes. canon_next_event_plain is the byte
+ * loop; the SSE2 version tests 16 positions a step (the tests compare the two). */
+size_t canon_next_event_plain(const uint8_t *p, size_t i, size_t end, bool relaxed)
 {
     for (; i < end; i++) {
-        if (p[i] == '\t' || (p[i] == ' ' && i + 1 < end && (p[i + 1] == ' ' || p[i + 1] == '\t'))) {
+        uint8_t c = p[i];
+        int next = i + 1 < end ? p[i + 1] : -1; /* -1: the end of the body */
+        if (c == '\n' || (c == '\r' && next == '\n')) {
+            return i;
+        }
+        if (relaxed && (c == '\t' || (c == ' ' && (next == ' ' || next == '\t' || next == '\r' ||
+                                                   next == '\n' || next == -1)))) {
             return i;
         }
     }
@@ -160,58 +168,117 @@ size_t canon_next_special_plain(const uint8_t *p, size_t i, size_t end)
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
-size_t canon_next_special(const uint8_t *p, size_t i, size_t end)
+size_t canon_next_event(const uint8_t *p, size_t i, size_t end, bool relaxed)
 {
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
     const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t');
     while (i + 16 < end) { /* p[i .. i+16] are all before end */
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
         __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
-        __m128i a_tab = _mm_cmpeq_epi8(a, tab);
-        __m128i a_sp = _mm_cmpeq_epi8(a, sp);
-        __m128i b_ws = _mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(a_tab, _mm_and_si128(a_sp, b_ws)));
-        if (m != 0) {
-            return i + (size_t)__builtin_ctz(m);
+        __m128i b_lf = _mm_cmpeq_epi8(b, lf);
+        __m128i m = _mm_or_si128(_mm_cmpeq_epi8(a, lf),
+                                 _mm_and_si128(_mm_cmpeq_epi8(a, cr), b_lf));
+        if (relaxed) {
+            __m128i b_ws = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab)),
+                                        _mm_or_si128(_mm_cmpeq_epi8(b, cr), b_lf));
+            m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(a, tab),
+                                             _mm_and_si128(_mm_cmpeq_epi8(a, sp), b_ws)));
+        }
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits != 0) {
+            return i + (size_t)__builtin_ctz(bits);
         }
         i += 16;
     }
-    return canon_next_special_plain(p, i, end);
+    return canon_next_event_plain(p, i, end, relaxed);
 }
 #else
-size_t canon_next_special(const uint8_t *p, size_t i, size_t end)
+size_t canon_next_event(const uint8_t *p, size_t i, size_t end, bool relaxed)
 {
-    return canon_next_special_plain(p, i, end);
+    return canon_next_event_plain(p, i, end, relaxed);
 }
 #endif
 
-/* relaxed_line writes line (no line end) with WSP runs made one SP and trailing WSP gone;
- * returns false if nothing is left (an empty line). */
-static bool relaxed_line(struct canon_sink *s, slice line, uint64_t *n_empty)
+/* content writes bytes of a line, after the empty lines held back before it. */
+static inline void content(struct canon_sink *s, const uint8_t *p, size_t n, bool *in_line,
+                           uint64_t *n_empty)
 {
-    size_t end = line.len;
-    while (end > 0 && (line.ptr[end - 1] == ' ' || line.ptr[end - 1] == '\t')) {
-        end--;
+    if (!*in_line) {
+        flush_empty(s, n_empty);
+        *in_line = true;
     }
-    if (end == 0) {
-        return false;
+    if (n <= CANON_SINK_BUF - s->len) {
+        memcpy(s->buf + s->len, p, n);
+        s->len += n;
+        s->total += n;
+        return;
     }
-    flush_empty(s, n_empty);
-    size_t run = 0, i = 0;
-    for (;;) {
-        i = canon_next_special(line.ptr, i, end);
-        if (i == end) {
+    canon_sink_write(s, p, n);
+}
+
+/* line_out writes a line's last bytes and its CRLF: one room check for both in the usual
+ * case of a short line. */
+static inline void line_out(struct canon_sink *s, const uint8_t *p, size_t n)
+{
+    if (n + 2 <= CANON_SINK_BUF - s->len) {
+        memcpy(s->buf + s->len, p, n);
+        s->buf[s->len + n] = '\r';
+        s->buf[s->len + n + 1] = '\n';
+        s->len += n + 2;
+        s->total += n + 2;
+        return;
+    }
+    canon_sink_write(s, p, n);
+    canon_sink_write(s, crlf, 2);
+}
+
+/* body_events: RFC 6376 §3.4.3 (simple) or §3.4.4 (relaxed) in one pass from event to
+ * event: the bytes between events are copied as they are, each line gets CRLF, empty lines
+ * are held back as a count until a line with content shows they are not trailing. A
+ * relaxed line left empty by cutting its WSP counts as empty. */
+static void body_events(struct canon_sink *s, slice body, bool relaxed)
+{
+    const uint8_t *p = body.ptr;
+    size_t n = body.len, run = 0;
+    uint64_t n_empty = 0;
+    bool in_line = false; /* something of the current line has been written */
+    while (run < n) {
+        size_t k = canon_next_event(p, run, n, relaxed);
+        if (k == n) {
+            content(s, p + run, k - run, &in_line, &n_empty);
             break;
         }
-        size_t j = i + 1; /* a WSP run to make one SP (trailing WSP is already cut) */
-        while (j < end && (line.ptr[j] == ' ' || line.ptr[j] == '\t')) {
+        uint8_t c = p[k];
+        if (c == '\n' || c == '\r') { /* LF, or the CR of a CRLF: the line ends */
+            if (k > run || in_line) {
+                if (!in_line) {
+                    flush_empty(s, &n_empty);
+                }
+                line_out(s, p + run, k - run);
+            } else {
+                n_empty++;
+            }
+            in_line = false;
+            run = k + (c == '\r' ? 2 : 1);
+            continue;
+        }
+        if (k > run) {
+            content(s, p + run, k - run, &in_line, &n_empty);
+        }
+        /* relaxed: a WSP run starts at k */
+        size_t j = k + 1;
+        while (j < n && (p[j] == ' ' || p[j] == '\t')) {
             j++;
         }
-        canon_sink_write(s, line.ptr + run, i - run);
-        sink_byte(s, ' ');
-        run = i = j;
+        bool trailing = j == n || p[j] == '\n' || (p[j] == '\r' && j + 1 < n && p[j + 1] == '\n');
+        if (!trailing) {
+            content(s, (const uint8_t *)" ", 1, &in_line, &n_empty);
+        }
+        run = j;
     }
-    canon_sink_write(s, line.ptr + run, end - run);
-    return true;
+    if (in_line) {
+        canon_sink_write(s, crlf, 2); /* a last line without LF gets its CRLF too */
+    }
 }
 
 /* simple_crlf_body: RFC 6376 §3.4.3 for a body whose every LF follows a CR is the body with
@@ -255,37 +322,12 @@ static bool simple_crlf_body(struct canon_sink *s, slice body, uint64_t *out_len
 
 uint64_t canon_body(struct canon_sink *s, enum canon_alg alg, slice body)
 {
-    uint64_t start = s->total, n_empty = 0;
+    uint64_t start = s->total;
     uint64_t fast_len;
     if (alg == CANON_SIMPLE && simple_crlf_body(s, body, &fast_len)) {
         return fast_len;
     }
-    size_t p = 0;
-    while (p < body.len) {
-        const uint8_t *lf = memchr(body.ptr + p, '\n', body.len - p);
-        size_t next = lf ? (size_t)(lf - body.ptr) + 1 : body.len;
-        size_t end = lf ? (size_t)(lf - body.ptr) : body.len;
-        if (lf && end > p && body.ptr[end - 1] == '\r') {
-            end--;
-        }
-        slice line = slice_make(body.ptr + p, end - p);
-        p = next;
-        bool wrote;
-        if (alg == CANON_RELAXED) {
-            wrote = relaxed_line(s, line, &n_empty);
-        } else {
-            wrote = line.len > 0;
-            if (wrote) {
-                flush_empty(s, &n_empty);
-                canon_sink_write(s, line.ptr, line.len);
-            }
-        }
-        if (wrote) {
-            canon_sink_write(s, crlf, 2); /* a last line without LF gets its CRLF too */
-        } else {
-            n_empty++;
-        }
-    }
+    body_events(s, body, alg == CANON_RELAXED);
     /* §3.4.3: the simple canonical form of an empty body is one CRLF; §3.4.4: relaxed
      * leaves it empty. */
     if (alg == CANON_SIMPLE && s->total == start) {

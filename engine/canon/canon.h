@@ -46,11 +46,12 @@ void canon_header_without(struct canon_sink *s, enum canon_alg alg, slice raw, s
                           bool with_crlf);
 /* canon_body writes the canonical body (§3.4.3, §3.4.4) and returns its length. */
 uint64_t canon_body(struct canon_sink *s, enum canon_alg alg, slice body);
-/* canon_next_special returns the first index in [i, end) where relaxed body
- * canonicalization changes something (a TAB, or a SP followed by SP/TAB), or end. SSE2
- * where available; canon_next_special_plain is the byte loop the tests compare it with. */
-size_t canon_next_special(const uint8_t *p, size_t i, size_t end);
-size_t canon_next_special_plain(const uint8_t *p, size_t i, size_t end);
+/* canon_next_event returns the first index in [i, end) where body canonicalization must
+ * do more than copy (an LF, a CR before an LF, and for relaxed a TAB or a SP before
+ * SP/TAB/CR/LF/the end), or end. SSE2 where available; canon_next_event_plain is the byte
+ * loop the tests compare it with. */
+size_t canon_next_event(const uint8_t *p, size_t i, size_t end, bool relaxed);
+size_t canon_next_event_plain(const uint8_t *p, size_t i, size_t end, bool relaxed);
 /* canon_body_ref is a deliberately plain, obviously-correct version of canon_body that
  * builds the whole canonical body in memory (malloc'd, *out_len bytes); tests and fuzzers
  * compare the fast path against it. */

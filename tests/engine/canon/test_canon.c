@@ -131,21 +131,26 @@ Test(canon, large_body_crosses_the_sink_buffer)
     free(ref);
 }
 
-Test(canon, simd_special_scan_equals_the_byte_loop)
+Test(canon, simd_event_scan_equals_the_byte_loop)
 {
-    static const uint8_t alphabet[] = { 'a', ' ', '\t', 'b', ' ', 'c', '\r', 'x' };
+    static const uint8_t alphabet[] = { 'a', ' ', '\t', 'b', ' ', 'c', '\r', 'x', '\n', ' ' };
     unsigned seed = 777;
-    for (int iter = 0; iter < 4000; iter++) {
+    for (int iter = 0; iter < 6000; iter++) {
         uint8_t buf[256];
         size_t len = (size_t)(iter % 250) + 1;
+        size_t spread = 3 + (size_t)(iter % 40); /* sparse events too: long plain runs */
         for (size_t i = 0; i < len; i++) {
             seed = seed * 1103515245u + 12345u;
-            buf[i] = alphabet[(seed >> 16) % sizeof alphabet];
+            unsigned r = (seed >> 16) % (unsigned)(sizeof alphabet * spread);
+            buf[i] = r < sizeof alphabet ? alphabet[r] : (uint8_t)('d' + r % 20);
         }
         slice g = guard_bytes(buf, len);
         for (size_t i = 0; i <= len; i += 1 + (size_t)(iter % 7)) {
-            cr_assert_eq(canon_next_special(g.ptr, i, len), canon_next_special_plain(g.ptr, i, len),
-                         "iter %d at %zu", iter, i);
+            for (int relaxed = 0; relaxed < 2; relaxed++) {
+                cr_assert_eq(canon_next_event(g.ptr, i, len, relaxed),
+                             canon_next_event_plain(g.ptr, i, len, relaxed),
+                             "iter %d at %zu relaxed %d", iter, i, relaxed);
+            }
         }
     }
 }
@@ -179,6 +184,37 @@ Test(canon, long_lines_and_crlf_bodies_equal_the_reference)
             uint8_t *ref = canon_body_ref((enum canon_alg)alg, in, &rn);
             struct collect *c = body((enum canon_alg)alg, in);
             cr_assert(c->n == rn && memcmp(c->buf, ref, rn) == 0, "alg %d iter %d", alg, iter);
+            free(ref);
+        }
+        free(buf);
+    }
+}
+
+Test(canon, one_pass_canonicalizer_equals_reference_on_long_sparse_bodies)
+{
+    /* Long plain runs between events (the SIMD steps), events of every kind at any
+     * offset, bodies up to 20 KB (past the sink buffer), LF, CRLF and mixed line ends. */
+    static const char events[] = { ' ', '\t', '\r', '\n', '\n', ' ', '\r', '\n' };
+    unsigned seed = 4242;
+    for (int iter = 0; iter < 600; iter++) {
+        size_t len = (size_t)((iter * 37) % 20000);
+        unsigned spread = 2 + (unsigned)(iter % 90);
+        char *buf = malloc(len + 1);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % (spread * sizeof events);
+            buf[i] = r < sizeof events ? events[r] : (char)('A' + r % 26);
+            if (iter % 3 == 0 && buf[i] == '\n' && i > 0 && buf[i - 1] != '\r') {
+                buf[i - 1] = '\r'; /* mostly CRLF bodies in a third of the cases */
+            }
+        }
+        slice in = guard_bytes(buf, len);
+        for (int alg = 0; alg < 2; alg++) {
+            size_t rn;
+            uint8_t *ref = canon_body_ref((enum canon_alg)alg, in, &rn);
+            struct collect *c = body((enum canon_alg)alg, in);
+            cr_assert(c->n == rn && memcmp(c->buf, ref, rn) == 0,
+                      "alg %d input %d (len %zu) differs", alg, iter, len);
             free(ref);
         }
         free(buf);
