@@ -111,11 +111,6 @@ slice slice_trim_fws(slice s)
     return slice_trim_right_fws(slice_trim_left_fws(s));
 }
 
-bool slice_eq(slice a, slice b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
 bool slice_eq_ci(slice a, slice b)
 {
     if (a.len != b.len) {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct slice {
     const uint8_t *ptr;
@@ -51,7 +52,13 @@ slice slice_trim_left_fws(slice s);
 slice slice_trim_right_fws(slice s);
 /* slice_strip_all_fws drops nothing; see canon for whitespace removal into buffers. */
 
-bool slice_eq(slice a, slice b);
+/* slice_eq: inline with a first-byte test, since most calls compare short tag and field
+ * names that differ at once. */
+static inline bool slice_eq(slice a, slice b)
+{
+    return a.len == b.len &&
+           (a.len == 0 || (a.ptr[0] == b.ptr[0] && memcmp(a.ptr, b.ptr, a.len) == 0));
+}
 bool slice_eq_ci(slice a, slice b); /* ASCII case-insensitive, no locale */
 bool slice_has_prefix(slice s, slice prefix);
 bool slice_has_prefix_ci(slice s, slice prefix);
