@@ -182,7 +182,7 @@ static bool run_spf(struct pipe_worker *w, const struct hdr_index *h, struct msg
                                .receiver = sel.parsed.by, .now = r->as_of };
     if (sel.helo.len > 0) {
         struct spf_result hr;
-        spf_check_helo(a, cfg->resolver, &req, &hr);
+        spfcache_check_helo(cfg->spf_cache, a, cfg->resolver, &req, &hr);
         if (hr.pending) {
             return false;
         }

@@ -134,9 +134,75 @@ static slice key_build(struct arena *a, const struct spf_request *req, unsigned 
     return slice_make(k, o);
 }
 
+/* A "none" result (RFC 7208 §2.6.1: no SPF record at the domain, or no usable domain) is
+ * decided before any mechanism runs, so it never depends on the client address: it is
+ * kept once per domain (the bytes as written: the result echoes them) for every address.
+ * kind: 'M' for MAIL FROM, 'H' for HELO. */
+static slice none_key(struct arena *a, uint8_t kind, slice domain)
+{
+    uint8_t *k = arena_alloc(a, 2 + domain.len);
+    k[0] = 'N';
+    k[1] = kind;
+    if (domain.len > 0) {
+        memcpy(k + 2, domain.ptr, domain.len);
+    }
+    return slice_make(k, 2 + domain.len);
+}
+
+static bool none_get(struct spfcache *c, struct arena *a, slice key, struct spf_result *out)
+{
+    struct spfc_val *sv = shmap_get(c->map, key, shmap_hash(key));
+    if (sv == NULL) {
+        return false;
+    }
+    atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
+    val_copy_out(a, sv, out);
+    return true;
+}
+
+static void none_put(struct spfcache *c, slice key, const struct spf_result *res)
+{
+    struct spfc_val *nv = val_make(res);
+    if (shmap_put(c->map, key, shmap_hash(key), nv) == NULL) {
+        xfree(nv);
+    }
+}
+
+static bool reusable_none(const struct spf_result *res)
+{
+    return !res->pending && res->result == AV_NONE && res->uses == 0;
+}
+
+void spfcache_check_helo(struct spfcache *c, struct arena *a, struct dns_resolver *r,
+                         const struct spf_request *req, struct spf_result *out)
+{
+    slice nk = none_key(a, 'H', req->helo);
+    if (none_get(c, a, nk, out)) {
+        return;
+    }
+    spf_check_helo(a, r, req, out);
+    if (reusable_none(out)) {
+        none_put(c, nk, out);
+    }
+}
+
 void spfcache_check_mailfrom(struct spfcache *c, struct arena *a, struct dns_resolver *r,
                              const struct spf_request *req, struct spf_result *out)
 {
+    slice dom = req->helo, mf = req->mailfrom;
+    for (size_t i = mf.len; i-- > 0;) {
+        if (mf.ptr[i] == '@') {
+            dom = slice_make(mf.ptr + i + 1, mf.len - i - 1);
+            break;
+        }
+    }
+    if (mf.len > 0 && dom.ptr == req->helo.ptr) {
+        dom = mf; /* no '@': the whole path is taken as the domain */
+    }
+    slice nk = none_key(a, 'M', dom);
+    if (none_get(c, a, nk, out)) {
+        return;
+    }
     slice base = key_build(a, req, 0);
     uint64_t hb = shmap_hash(base);
     struct spfc_val *sv = shmap_get(c->map, base, hb);
@@ -154,6 +220,10 @@ void spfcache_check_mailfrom(struct spfcache *c, struct arena *a, struct dns_res
         return;
     }
     atomic_fetch_add_explicit(&c->evals, 1, memory_order_relaxed);
+    if (reusable_none(out)) {
+        none_put(c, nk, out);
+        return;
+    }
     struct spfc_val *nv = val_make(out);
     if (shmap_put(c->map, base, hb, nv) == NULL) {
         xfree(nv); /* full: nothing stored */
