@@ -44,6 +44,9 @@ void canon_header(struct canon_sink *s, enum canon_alg alg, slice raw, bool with
  * to be treated as empty, §3.7) left out. */
 void canon_header_without(struct canon_sink *s, enum canon_alg alg, slice raw, slice cut,
                           bool with_crlf);
+/* canon_header_relaxed_plain is relaxed canon_header_without as a plain byte loop, for the
+ * tests to compare the event-scanning version with. */
+void canon_header_relaxed_plain(struct canon_sink *s, slice raw, slice cut, bool with_crlf);
 /* canon_body writes the canonical body (§3.4.3, §3.4.4) and returns its length. */
 uint64_t canon_body(struct canon_sink *s, enum canon_alg alg, slice body);
 /* canon_next_event returns the first index in [i, end) where body canonicalization must

@@ -220,3 +220,45 @@ Test(canon, one_pass_canonicalizer_equals_reference_on_long_sparse_bodies)
         free(buf);
     }
 }
+
+Test(canon, relaxed_header_event_scan_equals_the_byte_loop)
+{
+    static const char alphabet[] = { 'a', 'B', ' ', ' ', '\t', '\r', '\n', 'x', ';', '=' };
+    unsigned seed = 99;
+    for (int iter = 0; iter < 20000; iter++) {
+        char buf[300];
+        size_t len = 1 + (size_t)(iter % 280);
+        unsigned spread = 1 + (unsigned)(iter % 9);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % (spread * sizeof alphabet);
+            buf[i] = r < sizeof alphabet ? alphabet[r] : (char)('c' + r % 20);
+        }
+        if (iter % 4 != 0) {
+            buf[(iter / 4) % len] = ':'; /* mostly a name and a value */
+        }
+        slice raw = guard_bytes(buf, len);
+        slice cut = SLICE_NULL;
+        if (iter % 3 != 0) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 16) % len;
+            size_t cl = 1 + (seed >> 8) % 40;
+            cut = slice_make(raw.ptr + at, cl < len - at ? cl : len - at);
+        }
+        for (int crlf = 0; crlf < 2; crlf++) {
+            struct collect *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+            struct canon_sink *s = malloc(sizeof(*s));
+            canon_sink_init(s, collect_flush, a);
+            canon_header_without(s, CANON_RELAXED, raw, cut, crlf);
+            canon_sink_finish(s);
+            canon_sink_init(s, collect_flush, b);
+            canon_header_relaxed_plain(s, raw, cut, crlf);
+            canon_sink_finish(s);
+            cr_assert(a->n == b->n && memcmp(a->buf, b->buf, a->n) == 0,
+                      "iter %d: [%.*s] vs plain [%.*s]", iter, (int)a->n, a->buf, (int)b->n, b->buf);
+            free(s);
+            free(a);
+            free(b);
+        }
+    }
+}
