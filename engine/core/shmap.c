@@ -149,7 +149,7 @@ void *shmap_put(struct shmap *m, slice key, uint64_t hash, void *val)
     size_t b = (hash >> 6) % sh->n_buckets;
     n->next = sh->buckets[b];
     sh->buckets[b] = n;
-    if (++sh->n > sh->n_buckets * 2) {
+    if (++sh->n > sh->n_buckets) { /* load factor at most 1: chains are cache misses */
         grow(sh);
     }
     pthread_mutex_unlock(&sh->lock);

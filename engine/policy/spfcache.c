@@ -7,6 +7,7 @@
 
 struct spfcache {
     struct shmap *map;
+    struct shmap *none; /* "none" results per domain: few, small, looked up for every message */
     atomic_uint_fast64_t hits, evals;
 };
 
@@ -24,6 +25,7 @@ struct spfcache *spfcache_new(void)
 {
     struct spfcache *c = xcalloc(1, sizeof(*c));
     c->map = shmap_new(SPFCACHE_MAX_ENTRIES, val_free);
+    c->none = shmap_new(SPFCACHE_MAX_ENTRIES, val_free);
     return c;
 }
 
@@ -33,6 +35,7 @@ void spfcache_free(struct spfcache *c)
         return;
     }
     shmap_free(c->map);
+    shmap_free(c->none);
     xfree(c);
 }
 
@@ -151,7 +154,7 @@ static slice none_key(struct arena *a, uint8_t kind, slice domain)
 
 static bool none_get(struct spfcache *c, struct arena *a, slice key, struct spf_result *out)
 {
-    struct spfc_val *sv = shmap_get(c->map, key, shmap_hash(key));
+    struct spfc_val *sv = shmap_get(c->none, key, shmap_hash(key));
     if (sv == NULL) {
         return false;
     }
@@ -163,7 +166,7 @@ static bool none_get(struct spfcache *c, struct arena *a, slice key, struct spf_
 static void none_put(struct spfcache *c, slice key, const struct spf_result *res)
 {
     struct spfc_val *nv = val_make(res);
-    if (shmap_put(c->map, key, shmap_hash(key), nv) == NULL) {
+    if (shmap_put(c->none, key, shmap_hash(key), nv) == NULL) {
         xfree(nv);
     }
 }
