@@ -83,6 +83,9 @@ struct dns_resolver_ops {
      * answered DNS_PENDING has completed, or timeout_ms has passed. Returns the number of
      * queries completed since the last call (0 on timeout). Thread-safe. */
     int (*wait)(struct dns_resolver *r, int timeout_ms);
+    /* immutable: every lookup of a name gives the same answer for the whole run (a
+     * snapshot), so callers may remember what they derived from it. */
+    bool immutable;
 };
 
 /* Implementations embed this as their first member. */

@@ -434,6 +434,7 @@ static const struct dns_resolver_ops snap_ops = {
     .lookup = snap_lookup,
     .release = snap_release,
     .free = snap_free,
+    .immutable = true,
 };
 
 void snapshot_stats(const struct dns_resolver *r, size_t *out_records, size_t *out_lookups)

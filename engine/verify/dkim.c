@@ -5,6 +5,7 @@
 
 #include "engine/core/b64.h"
 #include "engine/core/limits.h"
+#include "engine/core/shmap.h"
 #include "engine/header/tagval.h"
 #include "engine/verify/dkim_internal.h"
 #include "engine/verify/sig.h"
@@ -90,10 +91,23 @@ const char *dkim_alg_name(enum dkim_alg a)
 
 /* ---- per-thread state and per-message body hash memo ---------------------------------- */
 
+/* The key memo: with a resolver whose answers never change (a snapshot), the usable key
+ * found for a selector name is remembered per thread, skipping the look-up, the TXT join
+ * and the key cache for every later signature with that selector. Only usable keys that
+ * the shared key cache holds for the run are remembered. */
+#define KEY_MEMO_SLOTS 1024u
+struct key_memo_slot {
+    uint64_t hash;
+    const struct keycache_entry *e; /* NULL: empty */
+    size_t len;
+    uint8_t name[LIM_DNS_NAME_BYTES]; /* lower case */
+};
+
 struct dkim_thread {
     struct sig_hash *hdr;
     struct sig_hash *body[LIM_BODY_HASHES];
     struct sig_verifier *ver; /* prepared RSA contexts, reused across messages */
+    struct key_memo_slot *memo;
 };
 
 struct dkim_thread *dkim_thread_new(void)
@@ -102,6 +116,7 @@ struct dkim_thread *dkim_thread_new(void)
     struct dkim_thread *t = xcalloc(1, sizeof(*t));
     t->hdr = sig_hash_new();
     t->ver = sig_verifier_new();
+    t->memo = xcalloc(KEY_MEMO_SLOTS, sizeof(struct key_memo_slot));
     for (size_t i = 0; i < LIM_BODY_HASHES; i++) {
         t->body[i] = sig_hash_new();
     }
@@ -115,6 +130,7 @@ void dkim_thread_free(struct dkim_thread *t)
     }
     sig_hash_free(t->hdr);
     sig_verifier_free(t->ver);
+    xfree(t->memo);
     for (size_t i = 0; i < LIM_BODY_HASHES; i++) {
         sig_hash_free(t->body[i]);
     }
@@ -588,8 +604,26 @@ static const char *key_syntax_detail(struct arena *a, slice why)
     return d;
 }
 
-static struct key_pick fetch_key(struct arena *a, struct dns_resolver *r, struct keycache *kc,
-                                 const struct dkim_sig *s, const char **detail)
+/* key_memo_find returns the memo slot for name (lower-cased into low), and whether it
+ * holds that name. */
+static struct key_memo_slot *key_memo_find(struct dkim_thread *t, const uint8_t *name, size_t n,
+                                           uint8_t *low, bool *hit)
+{
+    for (size_t i = 0; i < n; i++) {
+        low[i] = slice_lower(name[i]);
+    }
+    uint64_t h = shmap_hash(slice_make(low, n));
+    struct key_memo_slot *m = &t->memo[h % KEY_MEMO_SLOTS];
+    *hit = m->e != NULL && m->hash == h && m->len == n && memcmp(m->name, low, n) == 0;
+    if (!*hit) {
+        m->hash = h; /* the caller fills the rest if it finds a key to keep */
+    }
+    return m;
+}
+
+static struct key_pick fetch_key(struct dkim_thread *t, struct arena *a, struct dns_resolver *r,
+                                 struct keycache *kc, const struct dkim_sig *s,
+                                 const char **detail)
 {
     struct key_pick kp = { 0 };
     size_t n = s->s.len + 12 + s->d.len;
@@ -597,6 +631,16 @@ static struct key_pick fetch_key(struct arena *a, struct dns_resolver *r, struct
     memcpy(name, s->s.ptr, s->s.len);
     memcpy(name + s->s.len, "._domainkey.", 12);
     memcpy(name + s->s.len + 12, s->d.ptr, s->d.len);
+    struct key_memo_slot *memo = NULL;
+    uint8_t low[LIM_DNS_NAME_BYTES];
+    if (r->ops->immutable && n <= sizeof(low)) {
+        bool hit;
+        memo = key_memo_find(t, name, n, low, &hit);
+        if (hit) {
+            kp.e = memo->e;
+            return kp;
+        }
+    }
     const struct dns_answer *ans = NULL;
     enum dns_status st = dns_lookup(r, slice_make(name, n), DNS_T_TXT, &ans);
     switch (st) {
@@ -652,6 +696,11 @@ static struct key_pick fetch_key(struct arena *a, struct dns_resolver *r, struct
     kp.e = first;
     switch (first->status) {
     case KC_KEY_OK:
+        if (memo != NULL && !first->owned) {
+            memo->e = first;
+            memo->len = n;
+            memcpy(memo->name, low, n);
+        }
         break;
     case KC_KEY_SYNTAX:
     case KC_KEY_UNKNOWN_TYPE:
@@ -703,7 +752,7 @@ enum dkim_reason dkim_key_get(const struct dkim_env *e, struct dkim_sig *s,
                               const struct dkim_parsed *ps, const struct keycache_entry **out)
 {
     *out = NULL;
-    struct key_pick kp = fetch_key(e->a, e->r, e->kc, s, &s->detail);
+    struct key_pick kp = fetch_key(e->t, e->a, e->r, e->kc, s, &s->detail);
     if (kp.pending) {
         *e->pending = true;
         return DKIM_R_DNS_TEMPERROR;

@@ -540,7 +540,7 @@ static void flag_free(struct dns_resolver *r)
 }
 
 static const struct dns_resolver_ops flag_ops = { "flag", flag_lookup, flag_release, flag_free,
-                                                  NULL };
+                                                  NULL, false };
 
 /* spf_until_done evaluates, waiting for DNS while the result is pending, as the pipeline
  * does with a parked message. */

@@ -209,7 +209,7 @@ static void fz_free(struct dns_resolver *r)
     (void)r;
 }
 
-static const struct dns_resolver_ops fz_ops = { "fuzz", fz_lookup, fz_release, fz_free, NULL };
+static const struct dns_resolver_ops fz_ops = { "fuzz", fz_lookup, fz_release, fz_free, NULL, false };
 
 void fzdns_init(struct fzdns *f, const slice *lines, size_t n)
 {

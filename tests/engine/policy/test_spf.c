@@ -41,7 +41,7 @@ static void fake_free(struct dns_resolver *r)
 }
 
 static const struct dns_resolver_ops fake_ops = { "fake", fake_lookup, fake_release, fake_free,
-                                                  NULL };
+                                                  NULL, false };
 
 static struct fake_dns fake;
 static struct arena *arena;
