@@ -12,6 +12,8 @@
  * heap block (its qname differs per query) whose records point into the immutable tables. */
 #include "dns/snapshot.h"
 
+#include "engine/core/counter.h"
+
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,7 +61,7 @@ struct snapshot {
     struct snap_node **buckets;
     size_t n_buckets, n_nodes, n_records;
     uint32_t neg_ttl;
-    atomic_size_t n_lookups;
+    struct counter n_lookups;
 };
 
 /* ---------------------------------------------------------------------------------------
@@ -376,7 +378,7 @@ static enum dns_status snap_lookup(struct dns_resolver *r, slice name, uint16_t 
     if (!dns_name_canon(name, qtext, &qlen)) {
         return DNS_BADNAME;
     }
-    atomic_fetch_add_explicit(&s->n_lookups, 1, memory_order_relaxed);
+    counter_add(&s->n_lookups, 1);
     size_t wlen = snap_text_wire(qtext, qlen, w);
     struct snap_result res;
     snap_resolve(s, w, wlen, qtype, &res);
@@ -441,7 +443,7 @@ void snapshot_stats(const struct dns_resolver *r, size_t *out_records, size_t *o
 {
     const struct snapshot *s = (const struct snapshot *)r;
     *out_records = s->n_records;
-    *out_lookups = atomic_load_explicit((atomic_size_t *)&s->n_lookups, memory_order_relaxed);
+    *out_lookups = (size_t)counter_get(&s->n_lookups);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -1372,7 +1374,6 @@ struct dns_resolver *snapshot_load_mem(slice text, const char *name, char *err, 
     s->base.ops = &snap_ops;
     s->n_buckets = 64;
     s->buckets = xcalloc(s->n_buckets, sizeof(*s->buckets));
-    atomic_init(&s->n_lookups, 0);
     struct snap_loader ld = {
         .s = s, .fname = name ? name : "(zone)", .err = err, .err_len = err_len,
         .in = text, .line = 1, .default_ttl = SNAP_DEFAULT_TTL,

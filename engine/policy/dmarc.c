@@ -16,6 +16,8 @@
  * resolver may succeed on the next message. */
 #include "engine/policy/dmarc.h"
 
+#include "engine/core/counter.h"
+
 #include <stdatomic.h>
 #include <string.h>
 
@@ -478,7 +480,7 @@ struct dmarc_ctx {
     struct dmarc_config cfg;
     struct orgdom_psl *psl;
     struct shmap *cache;
-    atomic_uint_fast64_t walks, hits;
+    struct counter walks, hits;
 };
 
 struct dmarc_ctx *dmarc_ctx_new(const struct dmarc_config *cfg, char *err, size_t err_len)
@@ -510,8 +512,8 @@ void dmarc_ctx_free(struct dmarc_ctx *c)
 
 void dmarc_ctx_stats(const struct dmarc_ctx *c, uint64_t *out_walks, uint64_t *out_hits)
 {
-    *out_walks = atomic_load_explicit(&c->walks, memory_order_relaxed);
-    *out_hits = atomic_load_explicit(&c->hits, memory_order_relaxed);
+    *out_walks = counter_get(&c->walks);
+    *out_hits = counter_get(&c->hits);
 }
 
 /* One cache entry: a single heap block (the struct, then URI arrays, then text bytes). */
@@ -645,11 +647,11 @@ static enum q_status walk9989(struct dmarc_ctx *c, struct arena *a, struct dns_r
     slice key = cache_key(a, 'W', name);
     const struct dmarc_entry *hit = shmap_get(c->cache, key, shmap_hash(key));
     if (hit != NULL) {
-        atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
+        counter_add(&c->hits, 1);
         *out = hit;
         return Q_OK;
     }
-    atomic_fetch_add_explicit(&c->walks, 1, memory_order_relaxed);
+    counter_add(&c->walks, 1);
     slice targets[ORGDOM_WALK_MAX];
     const struct dmarc_entry *got[ORGDOM_WALK_MAX];
     struct orgdom_found found[ORGDOM_WALK_MAX];
@@ -698,11 +700,11 @@ static enum q_status disc7489(struct dmarc_ctx *c, struct arena *a, struct dns_r
     slice key = cache_key(a, 'P', name);
     const struct dmarc_entry *hit = shmap_get(c->cache, key, shmap_hash(key));
     if (hit != NULL) {
-        atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
+        counter_add(&c->hits, 1);
         *out = hit;
         return Q_OK;
     }
-    atomic_fetch_add_explicit(&c->walks, 1, memory_order_relaxed);
+    counter_add(&c->walks, 1);
     struct dmarc_entry e = { .name = name };
     if (!orgdom_psl_lookup(c->psl, name, &e.org)) {
         e.org = SLICE_NULL;

@@ -1,5 +1,7 @@
 #include "engine/policy/spfcache.h"
 
+#include "engine/core/counter.h"
+
 #include <stdatomic.h>
 #include <string.h>
 
@@ -8,7 +10,7 @@
 struct spfcache {
     struct shmap *map;
     struct shmap *none; /* "none" results per domain: few, small, looked up for every message */
-    atomic_uint_fast64_t hits, evals;
+    struct counter hits, evals;
 };
 
 struct spfc_val {
@@ -41,8 +43,8 @@ void spfcache_free(struct spfcache *c)
 
 void spfcache_stats(const struct spfcache *c, uint64_t *out_hits, uint64_t *out_evals)
 {
-    *out_hits = atomic_load_explicit(&((struct spfcache *)c)->hits, memory_order_relaxed);
-    *out_evals = atomic_load_explicit(&((struct spfcache *)c)->evals, memory_order_relaxed);
+    *out_hits = counter_get(&c->hits);
+    *out_evals = counter_get(&c->evals);
 }
 
 /* The slices a result carries, for copying. */
@@ -158,7 +160,7 @@ static bool none_get(struct spfcache *c, struct arena *a, slice key, struct spf_
     if (sv == NULL) {
         return false;
     }
-    atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
+    counter_add(&c->hits, 1);
     val_copy_out(a, sv, out);
     return true;
 }
@@ -214,7 +216,7 @@ void spfcache_check_mailfrom(struct spfcache *c, struct arena *a, struct dns_res
         sv = shmap_get(c->map, ext, shmap_hash(ext));
     }
     if (sv != NULL) {
-        atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
+        counter_add(&c->hits, 1);
         val_copy_out(a, sv, out);
         return;
     }
@@ -222,7 +224,7 @@ void spfcache_check_mailfrom(struct spfcache *c, struct arena *a, struct dns_res
     if (out->pending || (out->uses & SPF_USES_TIME)) {
         return;
     }
-    atomic_fetch_add_explicit(&c->evals, 1, memory_order_relaxed);
+    counter_add(&c->evals, 1);
     if (reusable_none(out)) {
         none_put(c, nk, out);
         return;

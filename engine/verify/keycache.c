@@ -1,5 +1,7 @@
 #include "engine/verify/keycache.h"
 
+#include "engine/core/counter.h"
+
 #include <stdatomic.h>
 #include <string.h>
 
@@ -10,7 +12,7 @@
 
 struct keycache {
     struct shmap *map;
-    atomic_uint_fast64_t hits, misses;
+    struct counter hits, misses;
 };
 
 static void entry_free(struct keycache_entry *e)
@@ -99,10 +101,10 @@ const struct keycache_entry *keycache_get(struct keycache *kc, slice txt)
     uint64_t h = shmap_hash(txt);
     struct keycache_entry *e = shmap_get(kc->map, txt, h);
     if (e != NULL) {
-        atomic_fetch_add_explicit(&kc->hits, 1, memory_order_relaxed);
+        counter_add(&kc->hits, 1);
         return e;
     }
-    atomic_fetch_add_explicit(&kc->misses, 1, memory_order_relaxed);
+    counter_add(&kc->misses, 1);
     struct keycache_entry *ne = entry_build(txt);
     e = shmap_put(kc->map, txt, h, ne);
     if (e == NULL) { /* the cache is full: the caller frees this one */
@@ -121,6 +123,6 @@ void keycache_put(const struct keycache_entry *e)
 
 void keycache_stats(const struct keycache *kc, uint64_t *out_hits, uint64_t *out_misses)
 {
-    *out_hits = atomic_load_explicit(&kc->hits, memory_order_relaxed);
-    *out_misses = atomic_load_explicit(&kc->misses, memory_order_relaxed);
+    *out_hits = counter_get(&kc->hits);
+    *out_misses = counter_get(&kc->misses);
 }
