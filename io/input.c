@@ -43,6 +43,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "engine/core/arena.h"
 #include "engine/core/limits.h"
@@ -405,13 +408,32 @@ static void walk_cleanup(struct walker *w)
 /* ---------------------------------------------------------------------------------------
  * Splitter: mbox bytes -> messages, fed chunk by chunk (RFC 4155).
  *
- * At each line start it matches ">"* "From " one byte at a time (the match may straddle
- * chunks), holding only a count of '>' and how much of "From " matched. Inside a line it
- * jumps to the next LF with memchr and copies the run. A message's bytes go into one
- * buffer capped at max_message_bytes (+2 for the separator line dropped at the end); past
- * that the message is only counted. */
+ * Only line starts that begin with ">"* "From " matter: a From_ line ends the message, a
+ * quoted one loses a '>'. Every other byte is copied as it is. So inside a message
+ * sp_scan jumps straight to the next line start whose first byte is 'F' or '>' (16 bytes
+ * at a time with SSE2, else memchr line by line) and tells what that line is; the run
+ * before it is copied in one piece. A line that the chunk cuts too short to tell, and
+ * every line start outside a message, go through sp_line_start, which matches ">"*
+ * "From " one byte at a time holding only a count of '>' and how much of "From " matched,
+ * so a match may straddle chunks.
+ *
+ * A message's bytes go into one buffer capped at max_message_bytes (+2 for the separator
+ * line dropped at the end); past that the message is only counted. The buffer is sized
+ * once per chunk: when the message's end (the next From_ line) is in the chunk, it gets
+ * exactly the bytes up to there, so most messages are copied once; when it is not, the
+ * buffer grows geometrically as the bytes come. */
 
 enum sp_state { SP_LINE_START, SP_MID_LINE, SP_FROM_LINE };
+
+/* What a line start found by sp_scan is. */
+enum sp_ev {
+    SP_EV_NONE,   /* nothing up to the end of the chunk */
+    SP_EV_FROM,   /* a From_ line: the message ends there */
+    SP_EV_QUOTED, /* ">"+ "From ": mboxrd quoting, one '>' goes */
+    SP_EV_EDGE,   /* the chunk ends before the line can be told: sp_line_start decides */
+};
+
+#define SP_FIRST_CAP 4096u /* first buffer of a message whose end is not in sight */
 
 struct splitter {
     enum sp_state st;
@@ -420,7 +442,8 @@ struct splitter {
     uint64_t line_off; /* offset of the current line's first byte */
     size_t max;
     bool in_msg, skipping;
-    uint8_t *buf; /* [From_ line][raw] */
+    bool scalar;  /* use the portable scan (tests compare both) */
+    uint8_t *buf; /* [From_ line][raw]; NULL until the first byte is kept */
     size_t len, cap, fl;
     uint64_t msg_off, index;
     const char *source;
@@ -433,19 +456,25 @@ static void sp_begin(struct splitter *sp, uint64_t off)
     sp->in_msg = true;
     sp->skipping = false;
     sp->msg_off = off;
-    sp->cap = 4096;
-    sp->buf = xmalloc(sp->cap);
-    sp->len = 0;
-    sp->fl = 0;
+    sp->buf = NULL; /* the last message's buffer went out with it */
+    sp->len = sp->cap = sp->fl = 0;
 }
 
+static void sp_resize(struct splitter *sp, size_t c)
+{
+    sp->buf = xrealloc(sp->buf, c);
+    sp->cap = c;
+}
+
+/* sp_reserve makes room for n more bytes, doubling; never past the limit unless the n
+ * bytes need it (they never do: sp_put checks first). */
 static void sp_reserve(struct splitter *sp, size_t n)
 {
     if (sp->cap - sp->len >= n) {
         return;
     }
     size_t want = sp->len + n;
-    size_t c = sp->cap * 2;
+    size_t c = sp->cap < SP_FIRST_CAP / 2 ? SP_FIRST_CAP : sp->cap * 2;
     size_t lim = sp->fl + sp->max + 2;
     if (c > lim) {
         c = lim;
@@ -453,15 +482,29 @@ static void sp_reserve(struct splitter *sp, size_t n)
     if (c < want) {
         c = want;
     }
-    sp->buf = xrealloc(sp->buf, c);
-    sp->cap = c;
+    sp_resize(sp, c);
+}
+
+/* sp_reserve_exact makes room for n more bytes and no more: the message ends within them.
+ * Capped at the limit, as bytes beyond it are never kept. */
+static void sp_reserve_exact(struct splitter *sp, size_t n)
+{
+    size_t room = sp->fl + sp->max + 2 - sp->len;
+    if (n > room) {
+        n = room;
+    }
+    if (sp->cap - sp->len < n) {
+        sp_resize(sp, sp->len + n);
+    }
 }
 
 /* sp_skip drops the raw bytes held so far (keeping the From_ line): the message is too big. */
 static void sp_skip(struct splitter *sp)
 {
     uint8_t *nb = xmalloc(sp->fl ? sp->fl : 1);
-    memcpy(nb, sp->buf, sp->fl);
+    if (sp->fl > 0) {
+        memcpy(nb, sp->buf, sp->fl);
+    }
     xfree(sp->buf);
     sp->buf = nb;
     sp->cap = sp->fl ? sp->fl : 1;
@@ -526,6 +569,9 @@ static void sp_put_from(struct splitter *sp, const uint8_t *p, size_t n)
 /* sp_end hands the message in progress to *out; it ends at end_off. */
 static void sp_end(struct splitter *sp, uint64_t end_off, struct input_msg *out)
 {
+    if (sp->buf == NULL) {
+        sp_resize(sp, 1); /* nothing kept: data is still a buffer of its own */
+    }
     const uint8_t *raw = sp->buf + sp->fl;
     size_t rl = sp->len - sp->fl;
     /* RFC 4155 §2: the empty line before the next From_ line separates messages. */
@@ -602,6 +648,210 @@ static bool sp_line_start(struct splitter *sp, uint8_t c, uint64_t base, size_t 
     return ended;
 }
 
+/* sp_find_scalar returns the first k in [k, len) with p[k] == '\n' and p[k + 1] 'F' or '>'
+ * or k + 1 == len (a line start the chunk may cut), or len if there is none. */
+static size_t sp_find_scalar(const uint8_t *p, size_t len, size_t k)
+{
+    while (k < len) {
+        const uint8_t *nl = memchr(p + k, '\n', len - k);
+        if (nl == NULL) {
+            return len;
+        }
+        k = (size_t)(nl - p) + 1;
+        if (k == len || p[k] == 'F' || p[k] == '>') {
+            return k - 1;
+        }
+    }
+    return len;
+}
+
+#ifdef __SSE2__
+/* sp_hits16 marks the lanes i of p[0..16) with p[i] == '\n' and p[i + 1] 'F' or '>'. Those
+ * two (0x46, 0x3e) are the only bytes that give 0x40 once 2 is added and bit 3 cleared:
+ * one compare instead of two. */
+static inline __m128i sp_hits16(const uint8_t *p)
+{
+    const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
+    const __m128i folded =
+        _mm_and_si128(_mm_add_epi8(b, _mm_set1_epi8(2)), _mm_set1_epi8((char)0xf7));
+    return _mm_and_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8('\n')),
+                         _mm_cmpeq_epi8(folded, _mm_set1_epi8(0x40)));
+}
+
+/* sp_find_sse2 is sp_find_scalar 64 bytes at a time. Blocks without a hit (nearly all of
+ * them) cost one movemask; loads stay inside p[0..len), the last 64 bytes are left to the
+ * scalar loop. */
+static size_t sp_find_sse2(const uint8_t *p, size_t len, size_t k)
+{
+    if (len - k <= 64) {
+        return sp_find_scalar(p, len, k);
+    }
+    const uint8_t *q = p + k, *last = p + len - 65; /* the last block start with p[+64] in */
+    for (; q <= last; q += 64) {
+        __m128i h0 = sp_hits16(q), h1 = sp_hits16(q + 16);
+        __m128i h2 = sp_hits16(q + 32), h3 = sp_hits16(q + 48);
+        __m128i any = _mm_or_si128(_mm_or_si128(h0, h1), _mm_or_si128(h2, h3));
+        if (_mm_movemask_epi8(any) != 0) {
+            uint64_t bits = (uint64_t)(unsigned)_mm_movemask_epi8(h0) |
+                            (uint64_t)(unsigned)_mm_movemask_epi8(h1) << 16 |
+                            (uint64_t)(unsigned)_mm_movemask_epi8(h2) << 32 |
+                            (uint64_t)(unsigned)_mm_movemask_epi8(h3) << 48;
+            return (size_t)(q - p) + (size_t)__builtin_ctzll(bits);
+        }
+    }
+    return sp_find_scalar(p, len, (size_t)(q - p));
+}
+#endif
+
+/* sp_classify tells what the line starting at p[j] is (j <= len): SP_EV_NONE when it
+ * cannot matter. */
+static enum sp_ev sp_classify(const uint8_t *p, size_t len, size_t j)
+{
+    size_t q = j;
+    while (q < len && p[q] == '>') {
+        q++;
+    }
+    size_t n = len - q < sizeof(sp_from) ? len - q : sizeof(sp_from);
+    if (memcmp(p + q, sp_from, n) != 0) {
+        return SP_EV_NONE;
+    }
+    if (n < sizeof(sp_from)) {
+        return SP_EV_EDGE;
+    }
+    return q == j ? SP_EV_FROM : SP_EV_QUOTED;
+}
+
+/* sp_scan finds the first line start j that may matter after a '\n' at p[k] or later
+ * (k < j <= len). It sets *out_j (len if there is none) and says what is there. */
+static enum sp_ev sp_scan(const struct splitter *sp, const uint8_t *p, size_t len, size_t k,
+                          size_t *out_j)
+{
+    for (;;) {
+#ifdef __SSE2__
+        k = sp->scalar ? sp_find_scalar(p, len, k) : sp_find_sse2(p, len, k);
+#else
+        (void)sp;
+        k = sp_find_scalar(p, len, k);
+#endif
+        if (k == len) {
+            *out_j = len;
+            return SP_EV_NONE;
+        }
+        enum sp_ev ev = sp_classify(p, len, k + 1);
+        if (ev != SP_EV_NONE) {
+            *out_j = k + 1;
+            return ev;
+        }
+        k++;
+    }
+}
+
+/* A span: the message bytes p[i..j) of one chunk, less the first byte of each quoted line
+ * in it (mboxrd: ">"+ "From " loses one '>'), up to the event ev at j. A span ends early at
+ * a quoted line when drop[] is full; sp_line_start then unquotes that line. */
+#define SP_DROPS 16
+
+struct sp_span {
+    size_t i, j;
+    size_t drop[SP_DROPS];
+    size_t n_drop;
+    enum sp_ev ev;
+};
+
+/* sp_span_scan fills *out with the span from p[i], its line starts looked for after a '\n'
+ * at p[k] or later (k is i, or i - 1 when p[i - 1] ends the From_ line). */
+static void sp_span_scan(const struct splitter *sp, const uint8_t *p, size_t len, size_t k,
+                         size_t i, struct sp_span *out)
+{
+    out->i = i;
+    out->n_drop = 0;
+    for (;;) {
+        out->ev = sp_scan(sp, p, len, k, &out->j);
+        if (out->ev != SP_EV_QUOTED || out->n_drop == SP_DROPS) {
+            return;
+        }
+        out->drop[out->n_drop++] = out->j;
+        k = out->j;
+    }
+}
+
+/* sp_span_len is how many bytes a span keeps. */
+static size_t sp_span_len(const struct sp_span *sn)
+{
+    return sn->j - sn->i - sn->n_drop;
+}
+
+/* sp_span_put appends a span (sp_put: the size limit applies as to any bytes) and leaves
+ * the splitter at its end: mid-line at the end of the chunk, else at the line start j. */
+static size_t sp_span_put(struct splitter *sp, const uint8_t *p, const struct sp_span *sn,
+                          uint64_t base)
+{
+    size_t from = sn->i;
+    for (size_t d = 0; d < sn->n_drop; d++) {
+        sp_put(sp, p + from, sn->drop[d] - from);
+        from = sn->drop[d] + 1;
+    }
+    sp_put(sp, p + from, sn->j - from);
+    if (sn->ev == SP_EV_NONE) {
+        sp->st = SP_MID_LINE;
+    } else {
+        sp->st = SP_LINE_START;
+        sp->line_off = base + sn->j;
+    }
+    return sn->j;
+}
+
+/* sp_copy copies message bytes from p[i] (inside a line) up to the message's end, the
+ * chunk's end or a line that sp_line_start must see. When the message ends in the span,
+ * the buffer is sized exactly for it first; otherwise sp_put doubles it as bytes come. */
+static size_t sp_copy(struct splitter *sp, const uint8_t *p, size_t len, size_t i, uint64_t base)
+{
+    struct sp_span sn;
+    sp_span_scan(sp, p, len, i, i, &sn);
+    if (sn.ev == SP_EV_FROM && !sp->skipping) {
+        sp_reserve_exact(sp, sp_span_len(&sn));
+    }
+    return sp_span_put(sp, p, &sn, base);
+}
+
+/* sp_from_line takes the rest of a From_ line from p[i]. When all of it is in this chunk
+ * (the common case) the message's buffer is allocated once, for the From_ line and the
+ * span after it (to the message's end, or the chunk's), and copying goes straight on. */
+static size_t sp_from_line(struct splitter *sp, const uint8_t *p, size_t len, size_t i,
+                           uint64_t base)
+{
+    const uint8_t *nl = memchr(p + i, '\n', len - i);
+    if (nl != NULL && sp->len == 0) {
+        size_t e = (size_t)(nl - p);
+        size_t n = e - i > INPUT_FROM_LINE_MAX ? INPUT_FROM_LINE_MAX : e - i;
+        if (n > 0 && p[i + n - 1] == '\r') {
+            n--; /* CRLF mbox: the test below, on the same bytes */
+        }
+        struct sp_span sn;
+        sp_span_scan(sp, p, len, e, e + 1, &sn);
+        size_t body = sp_span_len(&sn);
+        if (body > sp->max + 2) {
+            body = sp->max + 2; /* too big: sp_put keeps none of it */
+        }
+        sp_resize(sp, n + body > 0 ? n + body : 1);
+        memcpy(sp->buf, p + i, n);
+        sp->fl = sp->len = n;
+        return sp_span_put(sp, p, &sn, base);
+    }
+    size_t end = nl ? (size_t)(nl - p) + 1 : len;
+    sp_put_from(sp, p + i, nl ? end - i - 1 : end - i);
+    if (nl && sp->fl > 0 && sp->buf[sp->fl - 1] == '\r') {
+        sp->fl--; /* CRLF mbox */
+        sp->len--;
+    }
+    if (nl) {
+        sp->st = SP_LINE_START;
+        sp->line_off = base + end;
+    }
+    return end;
+}
+
 /* sp_feed consumes p[*pos..len) (p[0] is at offset base). Returns true as soon as a
  * message is complete (*out filled, *pos just after its end); false when p is used up. */
 static bool sp_feed(struct splitter *sp, const uint8_t *p, size_t len, size_t *pos,
@@ -615,47 +865,23 @@ static bool sp_feed(struct splitter *sp, const uint8_t *p, size_t len, size_t *p
             ended = sp_line_start(sp, p[i], base, &i, out);
             break;
         case SP_MID_LINE:
-        case SP_FROM_LINE: {
-            if (sp->st == SP_MID_LINE && sp->in_msg) {
-                /* Inside a message only a line starting with 'F' or '>' can matter (a From_
-                 * line, or mboxrd quoting): copy every other line in one run. */
-                size_t j = i;
-                const uint8_t *nl;
-                while ((nl = memchr(p + j, '\n', len - j)) != NULL) {
-                    j = (size_t)(nl - p) + 1;
-                    if (j == len || p[j] == 'F' || p[j] == '>') {
-                        break;
-                    }
-                }
-                if (nl == NULL) {
-                    j = len;
-                }
-                sp_put(sp, p + i, j - i);
-                i = j;
-                if (nl != NULL) {
+            if (sp->in_msg) {
+                i = sp_copy(sp, p, len, i, base);
+            } else {
+                /* The first line of content before any From_ line: sp_put starts it. */
+                const uint8_t *nl = memchr(p + i, '\n', len - i);
+                size_t end = nl ? (size_t)(nl - p) + 1 : len;
+                sp_put(sp, p + i, end - i);
+                i = end;
+                if (nl) {
                     sp->st = SP_LINE_START;
                     sp->line_off = base + i;
                 }
-                break;
-            }
-            const uint8_t *nl = memchr(p + i, '\n', len - i);
-            size_t end = nl ? (size_t)(nl - p) + 1 : len;
-            if (sp->st == SP_MID_LINE) {
-                sp_put(sp, p + i, end - i);
-            } else {
-                sp_put_from(sp, p + i, nl ? end - i - 1 : end - i);
-                if (nl && sp->fl > 0 && sp->buf[sp->fl - 1] == '\r') {
-                    sp->fl--; /* CRLF mbox */
-                    sp->len--;
-                }
-            }
-            i = end;
-            if (nl) {
-                sp->st = SP_LINE_START;
-                sp->line_off = base + i;
             }
             break;
-        }
+        case SP_FROM_LINE:
+            i = sp_from_line(sp, p, len, i, base);
+            break;
         }
     }
     *pos = i;
@@ -681,6 +907,41 @@ static void sp_cleanup(struct splitter *sp)
     xfree(sp->buf);
     sp->buf = NULL;
     sp->in_msg = false;
+}
+
+/* The test hooks of io/input.h: the splitter alone, fed as mbox_next feeds it. */
+struct input_splitter {
+    struct splitter sp;
+};
+
+struct input_splitter *input_splitter_new(size_t max_message_bytes, const char *source,
+                                          bool scalar)
+{
+    struct input_splitter *t = xcalloc(1, sizeof(*t));
+    t->sp.max = max_message_bytes > SIZE_MAX / 4 ? SIZE_MAX / 4 : max_message_bytes;
+    t->sp.source = source;
+    t->sp.scalar = scalar;
+    return t;
+}
+
+bool input_splitter_feed(struct input_splitter *t, struct input_msg *out, const uint8_t *p,
+                         size_t len, size_t *pos, uint64_t base)
+{
+    return sp_feed(&t->sp, p, len, pos, base, out);
+}
+
+bool input_splitter_finish(struct input_splitter *t, struct input_msg *out, uint64_t end_off)
+{
+    return sp_finish(&t->sp, end_off, out);
+}
+
+void input_splitter_free(struct input_splitter *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    sp_cleanup(&t->sp);
+    xfree(t);
 }
 
 /* ---------------------------------------------------------------------------------------

@@ -81,4 +81,22 @@ const char *input_backend_name(const struct input_set *s);
 void input_close(struct input_set *s);
 void input_msg_free(struct input_msg *m);
 
+/* Test hooks (tests/io, tests/fuzz), not for the program: the mbox splitter alone, fed
+ * chunks the way the mbox reader feeds it, so tests can pick chunk sizes and compare it
+ * with a reference. input_splitter_new starts a stream at offset 0; max_message_bytes is
+ * used as given (input_open's default for 0 does not apply, its cap at SIZE_MAX / 4 does);
+ * source is put in each message; scalar picks the portable scan over the SIMD one. Never
+ * NULL.
+ * input_splitter_feed consumes p[*pos..len) (p[0] at offset base) and returns true as
+ * soon as a message is complete (*out filled, the caller owns out->data; *pos says how
+ * far it read), false when p is used up; the caller feeds the next chunk from *pos = 0.
+ * input_splitter_finish ends the stream at end_off: true if a last message was pending. */
+struct input_splitter;
+struct input_splitter *input_splitter_new(size_t max_message_bytes, const char *source,
+                                          bool scalar);
+bool input_splitter_feed(struct input_splitter *t, struct input_msg *out, const uint8_t *p,
+                         size_t len, size_t *pos, uint64_t base);
+bool input_splitter_finish(struct input_splitter *t, struct input_msg *out, uint64_t end_off);
+void input_splitter_free(struct input_splitter *t);
+
 #endif

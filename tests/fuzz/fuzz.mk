@@ -34,6 +34,8 @@ FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -O1 -g $(WARN) -fvisibility=hidden -I. \
 FUZZ_LDLIBS := $(filter-out -lmimalloc,$(LDLIBS_ALL))
 
 FUZZ_LIB_SRCS := $(filter-out engine/core/arena.c,$(LIB_SRCS)) tests/fuzz/arena_asan.c
+# fuzz_mbox compares the splitter with the previous one, kept for tests (see io/module.mk).
+FUZZ_LIB_SRCS += tests/io/ref_splitter.c
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_SUPPORT_OBJS := $(FUZZ_SUPPORT_SRCS:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)

@@ -1,18 +1,25 @@
 /* fuzz_mbox: mbox splitting (io/input.c) through the public API: the input is written to a
  * file on tmpfs and read with input_open/input_next, as the program reads archives.
  * The last byte picks options: bit 0 forces the pread backend, bit 1 a 300-byte message
- * limit (the too-big path).
+ * limit (the too-big path), bits 2-5 the chunk size of the differential run below.
  *
  * Invariants: messages tile the file from the first From_ line to the end (offsets and sizes
  * contiguous, each offset at a "From " line), there is one message per From_ line, indexes
  * count from 0, a too-big message has no bytes, and a file that is not an mbox is one message
- * whose bytes are the file's. */
+ * whose bytes are the file's.
+ *
+ * Differential: the same bytes, cut into chunks, go through the splitter alone
+ * (input_splitter_*, with its SIMD and its portable scan) and through the previous splitter
+ * kept in tests/io/ref_splitter.c; every field of every message must agree. Each chunk is a
+ * malloc of its own, freed once left, so ASan sees over-reads and pointers kept into it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "io/input.h"
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/fuzz_tmp.h"
+#include "tests/io/ref_splitter.h"
 
 static size_t count_from_lines(const uint8_t *d, size_t n, size_t *first)
 {
@@ -39,6 +46,111 @@ static void path_error(void *ctx, const char *path, const char *detail)
     (void)path;
     (void)detail;
     (*(size_t *)ctx)++;
+}
+
+/* Chunk sizes for the differential run; 0 is the whole input, a size with 1000000 added is
+ * ragged (each chunk 1 to size bytes, as a pipe may deliver). */
+static const size_t diff_chunks[16] = { 0, 1, 2, 3, 5, 7, 16, 17, 31, 64, 100, 257, 4096,
+                                        1000004, 1000040, 1000999 };
+
+struct diff_msgs {
+    struct input_msg *m;
+    size_t n, cap;
+};
+
+static void diff_push(struct diff_msgs *d, const struct input_msg *m)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 16;
+        d->m = realloc(d->m, d->cap * sizeof(*d->m));
+        FUZZ_CHECK(d->m != NULL);
+    }
+    d->m[d->n++] = *m;
+}
+
+/* diff_split feeds data to one splitter (ref, or input_splitter with scalar or not) as
+ * mbox_next does and collects its messages in *out. */
+static void diff_split(const uint8_t *data, size_t size, size_t max, size_t chunk, int which,
+                       struct diff_msgs *out)
+{
+    struct ref_splitter *ref = which == 0 ? ref_splitter_new(max, "fuzz") : NULL;
+    struct input_splitter *sp = which != 0 ? input_splitter_new(max, "fuzz", which == 2) : NULL;
+    bool ragged = chunk > 1000000;
+    size_t c = ragged ? chunk - 1000000 : chunk;
+    uint64_t r = 0x243f6a8885a308d3ull;
+    uint8_t *p = NULL;
+    size_t off = 0, len = 0, pos = 0;
+    struct input_msg m;
+    out->n = 0;
+    for (;;) {
+        bool got;
+        if (pos == len) {
+            free(p);
+            p = NULL;
+            if (off == size) {
+                got = ref ? ref_splitter_finish(ref, &m, size)
+                          : input_splitter_finish(sp, &m, size);
+                if (got) {
+                    diff_push(out, &m);
+                }
+                break;
+            }
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            len = c == 0 ? size - off : ragged ? 1 + (size_t)(r >> 33) % c : c;
+            if (len > size - off) {
+                len = size - off;
+            }
+            p = malloc(len);
+            FUZZ_CHECK(p != NULL);
+            memcpy(p, data + off, len);
+            pos = 0;
+            off += len;
+        }
+        uint64_t base = off - len;
+        got = ref ? ref_splitter_feed(ref, &m, p, len, &pos, base)
+                  : input_splitter_feed(sp, &m, p, len, &pos, base);
+        if (got) {
+            diff_push(out, &m);
+        }
+    }
+    free(p);
+    ref_splitter_free(ref);
+    input_splitter_free(sp);
+}
+
+static void diff_free(struct diff_msgs *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        input_msg_free(&d->m[i]);
+    }
+    free(d->m);
+    *d = (struct diff_msgs){ 0 };
+}
+
+static void diff_run(const uint8_t *data, size_t size, uint8_t opt)
+{
+    size_t max = (opt & 2) ? 300 : 64u << 20;
+    size_t chunk = diff_chunks[(opt >> 2) & 15];
+    struct diff_msgs want = { 0 }, got = { 0 };
+    diff_split(data, size, max, chunk, 0, &want);
+    for (int which = 1; which <= 2; which++) {
+        diff_split(data, size, max, chunk, which, &got);
+        FUZZ_CHECK(got.n == want.n);
+        for (size_t i = 0; i < want.n; i++) {
+            const struct input_msg *w = &want.m[i], *g = &got.m[i];
+            FUZZ_CHECK(g->data != NULL && g->from_line.ptr == g->data);
+            FUZZ_CHECK(g->raw.ptr == g->data + g->from_line.len);
+            FUZZ_CHECK(g->index == w->index && g->offset == w->offset && g->size == w->size);
+            FUZZ_CHECK(g->kind == w->kind && g->err == w->err);
+            FUZZ_CHECK(strcmp(g->err_detail, w->err_detail) == 0);
+            FUZZ_CHECK(g->from_line.len == w->from_line.len);
+            FUZZ_CHECK(memcmp(g->from_line.ptr, w->from_line.ptr, w->from_line.len) == 0);
+            FUZZ_CHECK(g->raw.len == w->raw.len);
+            FUZZ_CHECK(w->raw.len == 0 || memcmp(g->raw.ptr, w->raw.ptr, w->raw.len) == 0);
+        }
+        diff_free(&got);
+    }
+    diff_free(&want);
 }
 
 int fuzz_mbox_one(const uint8_t *data, size_t size)
@@ -97,6 +209,7 @@ int fuzz_mbox_one(const uint8_t *data, size_t size)
     } else {
         FUZZ_CHECK(n <= 1);
     }
+    diff_run(data, size, opt);
     return 0;
 }
 
