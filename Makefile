@@ -55,7 +55,7 @@ TEST_SUPPORT_SRCS := $(wildcard $(TEST_SUPPORT_SRCS))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 BIN_OBJS := $(BIN_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o) $(TEST_SUPPORT_SRCS:%.c=$(BUILD)/obj/%.o)
-DEPS := $(LIB_OBJS:.o=.d) $(BIN_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+DEPS += $(LIB_OBJS:.o=.d) $(BIN_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
 
 .PHONY: all deps check test test-run sample lint bench fuzz clean
 all: $(BUILD)/authsweep
