@@ -12,8 +12,10 @@
  *             mbox sitting in a folder is streamed rather than slurped.
  *   mbox      streams one mbox in LIM_READ_CHUNK chunks with two buffers: while the
  *             splitter consumes chunk k, the read of chunk k+1 is in flight (io_uring) or
- *             already done (pread). The splitter copies each message into its own buffer,
- *             capped at max_message_bytes; beyond that it only counts.
+ *             already done (pread). A message that lies whole in one chunk is handed on
+ *             without a copy (its slices point into the chunk, which it keeps alive; see
+ *             input_chunk); one that spans chunks is copied into its own buffer, capped
+ *             at max_message_bytes; beyond that it only counts.
  *
  * Choices that the header leaves open:
  *   - A fifo named on the command line is read like standard input. Fifos, sockets and
@@ -40,6 +42,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -406,6 +410,99 @@ static void walk_cleanup(struct walker *w)
 }
 
 /* ---------------------------------------------------------------------------------------
+ * Read chunks, shared with the messages cut from them.
+ *
+ * An mbox message that lies whole in one chunk, with no mboxrd quoting to undo, is handed
+ * on without copying: its slices point into the chunk and it holds a reference. The reader
+ * holds one too while it may read into the chunk again; before it does, it takes a fresh
+ * chunk if any message still holds the old one (chunk_ready). Only the reader adds
+ * references; workers drop theirs, and the last one frees the chunk. */
+
+/* Freed chunks go back to a small pool of the input set, to be read into again: a fresh
+ * megabyte from the allocator costs a page fault per page (sys time doubled without it).
+ * The pool lives while its input set or any of its chunks does. */
+#define CHUNK_POOL_MAX 8
+
+struct chunk_pool {
+    pthread_mutex_t lock;
+    atomic_uint refs; /* the input set, and every chunk outside the pool */
+    bool closed;      /* the input set is gone: freed chunks are freed */
+    size_t n;
+    struct input_chunk *free[CHUNK_POOL_MAX];
+};
+
+struct input_chunk {
+    atomic_uint refs;
+    struct chunk_pool *pool;
+    uint8_t data[]; /* LIM_READ_CHUNK bytes */
+};
+
+static struct chunk_pool *pool_new(void)
+{
+    struct chunk_pool *p = xcalloc(1, sizeof(*p));
+    pthread_mutex_init(&p->lock, NULL);
+    atomic_init(&p->refs, 1);
+    return p;
+}
+
+static void pool_unref(struct chunk_pool *p)
+{
+    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) == 1) {
+        for (size_t i = 0; i < p->n; i++) {
+            xfree(p->free[i]);
+        }
+        pthread_mutex_destroy(&p->lock);
+        xfree(p);
+    }
+}
+
+/* pool_close: the input set lets go; the pooled chunks go at once. */
+static void pool_close(struct chunk_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->closed = true;
+    for (size_t i = 0; i < p->n; i++) {
+        xfree(p->free[i]);
+    }
+    p->n = 0;
+    pthread_mutex_unlock(&p->lock);
+    pool_unref(p);
+}
+
+static struct input_chunk *chunk_new(struct chunk_pool *p)
+{
+    struct input_chunk *c = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (p->n > 0) {
+        c = p->free[--p->n];
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (c == NULL) {
+        c = xmalloc(sizeof(*c) + LIM_READ_CHUNK);
+        c->pool = p;
+    }
+    atomic_init(&c->refs, 1);
+    atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+    return c;
+}
+
+static void chunk_unref(struct input_chunk *c)
+{
+    if (c == NULL || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1) {
+        return;
+    }
+    struct chunk_pool *p = c->pool;
+    pthread_mutex_lock(&p->lock);
+    if (!p->closed && p->n < CHUNK_POOL_MAX) {
+        p->free[p->n++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&p->lock);
+    xfree(c);
+    pool_unref(p);
+}
+
+/* ---------------------------------------------------------------------------------------
  * Splitter: mbox bytes -> messages, fed chunk by chunk (RFC 4155).
  *
  * Only line starts that begin with ">"* "From " matter: a From_ line ends the message, a
@@ -443,6 +540,9 @@ struct splitter {
     size_t max;
     bool in_msg, skipping;
     bool scalar;  /* use the portable scan (tests compare both) */
+    struct input_chunk *owner; /* the chunk being fed, if messages may point into it */
+    bool zc;                   /* the message in progress is zc_from + zc_raw in owner */
+    slice zc_from, zc_raw;
     uint8_t *buf; /* [From_ line][raw]; NULL until the first byte is kept */
     size_t len, cap, fl;
     uint64_t msg_off, index;
@@ -569,11 +669,11 @@ static void sp_put_from(struct splitter *sp, const uint8_t *p, size_t n)
 /* sp_end hands the message in progress to *out; it ends at end_off. */
 static void sp_end(struct splitter *sp, uint64_t end_off, struct input_msg *out)
 {
-    if (sp->buf == NULL) {
+    if (sp->buf == NULL && !sp->zc) {
         sp_resize(sp, 1); /* nothing kept: data is still a buffer of its own */
     }
-    const uint8_t *raw = sp->buf + sp->fl;
-    size_t rl = sp->len - sp->fl;
+    const uint8_t *raw = sp->zc ? sp->zc_raw.ptr : sp->buf + sp->fl;
+    size_t rl = sp->zc ? sp->zc_raw.len : sp->len - sp->fl;
     /* RFC 4155 §2: the empty line before the next From_ line separates messages. */
     if (!sp->skipping && rl >= 1 && raw[rl - 1] == '\n') {
         if (rl == 1 || (rl >= 2 && raw[rl - 2] == '\n')) {
@@ -583,8 +683,14 @@ static void sp_end(struct splitter *sp, uint64_t end_off, struct input_msg *out)
         }
     }
     memset(out, 0, sizeof(*out));
-    out->data = sp->buf;
-    out->from_line = slice_make(sp->buf, sp->fl);
+    if (sp->zc) {
+        out->chunk = sp->owner;
+        atomic_fetch_add_explicit(&sp->owner->refs, 1, memory_order_relaxed);
+        out->from_line = sp->zc_from;
+    } else {
+        out->data = sp->buf;
+        out->from_line = slice_make(sp->buf, sp->fl);
+    }
     out->source = sp->source;
     out->index = sp->index++;
     out->offset = (int64_t)sp->msg_off;
@@ -597,7 +703,8 @@ static void sp_end(struct splitter *sp, uint64_t end_off, struct input_msg *out)
                  (unsigned long long)out->size);
         rl = 0;
     }
-    out->raw = slice_make(sp->buf + sp->fl, rl);
+    out->raw = slice_make(raw, rl);
+    sp->zc = false;
     sp->buf = NULL;
     sp->len = sp->cap = sp->fl = 0;
     sp->in_msg = false;
@@ -830,6 +937,24 @@ static size_t sp_from_line(struct splitter *sp, const uint8_t *p, size_t len, si
         }
         struct sp_span sn;
         sp_span_scan(sp, p, len, e, e + 1, &sn);
+        if (sp->owner != NULL && sn.ev == SP_EV_FROM && sn.j - sn.i <= sp->max + 2) {
+            /* The whole message is here: no copy (see input_chunk). p is the owner's
+             * chunk, the reader's own memory: mboxrd quoting is undone in place, each run
+             * after a dropped '>' moved down over it (the message's own bytes only). */
+            uint8_t *w = sp->owner->data;
+            size_t end = sn.n_drop > 0 ? sn.drop[0] : sn.j;
+            for (size_t d = 0; d < sn.n_drop; d++) {
+                size_t from = sn.drop[d] + 1, to = d + 1 < sn.n_drop ? sn.drop[d + 1] : sn.j;
+                memmove(w + end, w + from, to - from);
+                end += to - from;
+            }
+            sp->zc = true;
+            sp->zc_from = slice_make(p + i, n);
+            sp->zc_raw = slice_make(p + sn.i, end - sn.i);
+            sp->st = SP_LINE_START;
+            sp->line_off = base + sn.j;
+            return sn.j;
+        }
         size_t body = sp_span_len(&sn);
         if (body > sp->max + 2) {
             body = sp->max + 2; /* too big: sp_put keeps none of it */
@@ -906,6 +1031,7 @@ static void sp_cleanup(struct splitter *sp)
 {
     xfree(sp->buf);
     sp->buf = NULL;
+    sp->zc = false;
     sp->in_msg = false;
 }
 
@@ -992,7 +1118,9 @@ struct input_set {
     struct pfile carry;
     bool have_carry;
     struct mbox mb;
-    uint8_t *chunk[2];
+    struct chunk_pool *pool;
+    struct input_chunk *cb[2]; /* the read buffers (counted: messages may point into them) */
+    uint8_t *chunk[2];         /* cb[k]->data */
     size_t path_errors;
     uint64_t bytes_read, bytes_total;
 };
@@ -1211,12 +1339,24 @@ static bool batch_fill(struct input_set *s)
 /* ---------------------------------------------------------------------------------------
  * mbox streaming with read-ahead. */
 
+/* chunk_ready makes chunk[k] safe to read into: a fresh chunk if messages still point
+ * into the old one (the reader's own reference to that one is then dropped). */
+static void chunk_ready(struct input_set *s, int k)
+{
+    if (s->cb[k] == NULL || atomic_load_explicit(&s->cb[k]->refs, memory_order_acquire) > 1) {
+        chunk_unref(s->cb[k]);
+        if (s->pool == NULL) {
+            s->pool = pool_new();
+        }
+        s->cb[k] = chunk_new(s->pool);
+    }
+    s->chunk[k] = s->cb[k]->data;
+}
+
 static void mbox_chunks(struct input_set *s)
 {
-    if (s->chunk[0] == NULL) {
-        s->chunk[0] = xmalloc(LIM_READ_CHUNK);
-        s->chunk[1] = xmalloc(LIM_READ_CHUNK);
-    }
+    chunk_ready(s, 0);
+    chunk_ready(s, 1);
 }
 
 /* mbox_read_ahead starts reading the chunk after next_off into the buffer not in use. */
@@ -1226,6 +1366,7 @@ static void mbox_read_ahead(struct input_set *s, struct mbox *m)
         return; /* read up to the size seen at open: a consistent snapshot */
     }
     int k = m->cur ^ 1;
+    chunk_ready(s, k);
     uint64_t left = m->file_size - m->next_off;
     m->req[k] = (struct io_req){ .fd = m->fd, .offset = m->next_off, .buf = s->chunk[k],
                                  .len = left < LIM_READ_CHUNK ? (size_t)left : LIM_READ_CHUNK };
@@ -1249,6 +1390,7 @@ static void mbox_start(struct input_set *s, int fd, bool seekable, uint64_t size
 
 static bool mbox_fill_stream(struct input_set *s, struct mbox *m)
 {
+    chunk_ready(s, 0);
     for (;;) {
         ssize_t n = read(m->fd, s->chunk[0], LIM_READ_CHUNK);
         if (n < 0 && errno == EINTR) {
@@ -1354,6 +1496,7 @@ static bool mbox_next(struct input_set *s, struct input_msg *out)
             }
             return false;
         }
+        m->sp.owner = s->cb[m->cur];
         if (sp_feed(&m->sp, s->chunk[m->cur], m->len, &m->pos, m->base, out)) {
             out->kind = m->kind;
             return true;
@@ -1654,8 +1797,11 @@ void input_close(struct input_set *s)
         pfile_cleanup(&s->carry);
     }
     walk_cleanup(&s->w);
-    xfree(s->chunk[0]);
-    xfree(s->chunk[1]);
+    chunk_unref(s->cb[0]); /* messages still out keep theirs (and the pool) alive */
+    chunk_unref(s->cb[1]);
+    if (s->pool != NULL) {
+        pool_close(s->pool);
+    }
     arena_free(s->a);
     xfree(s);
 }
@@ -1667,6 +1813,8 @@ void input_msg_free(struct input_msg *m)
     }
     xfree(m->data);
     m->data = NULL;
+    chunk_unref(m->chunk);
+    m->chunk = NULL;
     m->raw = SLICE_NULL;
     m->from_line = SLICE_NULL;
 }

@@ -43,6 +43,8 @@ enum input_kind {
 
 struct input_msg {
     uint8_t *data;        /* heap buffer holding from_line and raw; free with input_msg_free */
+    struct input_chunk *chunk; /* or, when data is NULL: the reader's chunk holding them
+                                  (shared, counted; input_msg_free lets go of it) */
     slice raw;            /* message bytes: From_ line removed, mboxrd ">From " unquoted */
     slice from_line;      /* mbox From_ line after "From " without EOL; empty if none */
     const char *source;   /* path as given, or the message file's path; lives until input_close */
@@ -63,6 +65,7 @@ struct input_opts {
 };
 
 struct input_set;
+struct input_chunk;
 
 /* input_open prepares to read paths[0..n_paths) in order. Nothing is read yet. Never NULL. */
 struct input_set *input_open(const char *const *paths, size_t n_paths,

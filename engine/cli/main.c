@@ -871,6 +871,7 @@ static int cmd_verify(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    xalloc_tune();
     if (argc < 2) {
         fputs(usage_main, stderr);
         return 2;

@@ -63,6 +63,15 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
+void xalloc_tune(void)
+{
+    /* Freed memory stays committed for a second (mimalloc's default is 25 ms): message
+     * buffers, read chunks and per-batch arenas are freed and taken again all the time, and
+     * memory handed back only to be faulted in again cost about 100,000 page faults per
+     * 2.6 GB read. The peak is still what is in flight. */
+    mi_option_set(mi_option_decommit_delay, 1000);
+}
+
 void xfree(void *p)
 {
     mi_free(p);

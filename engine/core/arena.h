@@ -48,6 +48,8 @@ ARENA_NONNULL void *xmalloc(size_t n);
 ARENA_NONNULL void *xcalloc(size_t n, size_t sz);
 __attribute__((returns_nonnull)) void *xrealloc(void *p, size_t n);
 void xfree(void *p);
+/* xalloc_tune sets the allocator up for the program (call once, first thing in main). */
+void xalloc_tune(void);
 char *xstrdup(const char *s); /* for trusted C strings only (argv, paths we made) */
 slice xdup(slice s);          /* heap copy with a NUL after it */
 

@@ -47,7 +47,8 @@
 #define LIM_INFLIGHT_BATCHES_PER_THREAD 8u
 #define LIM_PARKED_BATCHES_PER_WORKER 6u /* batches a worker holds while waiting on DNS */
 #define LIM_DNS_WAIT_MS 50u             /* one wait for DNS progress before re-running */
-#define LIM_READ_CHUNK (1u << 20)    /* mbox read size */
+#define LIM_READ_CHUNK (4u << 20)    /* mbox read size: most messages lie whole in one chunk
+                                      * and are handed on without a copy (io/input.c) */
 
 /* DMARC ------------------------------------------------------------------------------- */
 #define LIM_DMARC_WALK_QUERIES 8         /* §4.10: at most eight queries per walk */

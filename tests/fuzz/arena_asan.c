@@ -64,6 +64,11 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
+void xalloc_tune(void)
+{
+    /* libc malloc here: nothing to tune */
+}
+
 void xfree(void *p)
 {
     free(p);

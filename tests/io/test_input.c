@@ -430,8 +430,11 @@ Test(mbox, many_messages_across_chunk_boundaries)
     cr_assert_not_null(f);
     size_t count = 0;
     uint64_t off = 0;
-    int64_t offsets[4000];
+    size_t cap = (3 * (size_t)LIM_READ_CHUNK + 12345) / 40 + 1; /* a message is over 40 bytes */
+    int64_t *offsets = malloc(cap * sizeof(*offsets));
+    cr_assert_not_null(offsets);
     while (off < 3 * LIM_READ_CHUNK + 12345) {
+        cr_assert_lt(count, cap);
         offsets[count] = (int64_t)off;
         int len = fprintf(f, "From m%zu Mon\r\nS: %zu\r\n\r\n>From q\r\n", count, count);
         for (size_t k = 0; k < (count * 7919) % 2000; k++) {
@@ -457,6 +460,7 @@ Test(mbox, many_messages_across_chunk_boundaries)
     }
     cr_assert_eq(g.read, g.total);
     free_got(&g);
+    free(offsets);
 }
 
 Test(mbox, binary_bytes_with_nul_are_carried)
