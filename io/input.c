@@ -34,7 +34,8 @@
  *     the end of the mbox, so a message's bytes do not depend on its position.
  *   - size of an mbox message is its whole span in the file: From_ line to next From_ line.
  *   - input_bytes_read counts bytes consumed: read, or skipped unread (an oversize file).
- *   - input_bytes_total walks the folders once at open (stat only) to sum file sizes. */
+ *   - input_bytes_total walks the folders once at open (stat only) to sum file sizes,
+ *     unless opts.no_total (the program sets it when no progress line is shown). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -185,6 +186,7 @@ enum wdir_kind { WD_PLAIN, WD_MAILDIR, WD_MAILDIR_MSGS };
 
 struct wdir {
     const char *path;
+    DIR *dir; /* open while its entries are walked: they are looked at relative to it */
     char **names;
     size_t n_names, i;
     enum wdir_kind kind;
@@ -203,6 +205,10 @@ struct witem {
     const char *path; /* arena */
     char *detail;     /* xmalloc'd, WI_PATH_ERROR and WI_VANISHED only */
     uint64_t size;
+    /* A folder entry: its folder's fd + 1 and its name, valid until the next walk_next
+     * (so it is opened relative to the folder, one name to look up). 0: open path. */
+    int dir_fd1;
+    const char *name;
 };
 
 struct walker {
@@ -262,7 +268,6 @@ static bool walk_push(struct walker *w, const char *path, enum wdir_kind kind, s
         }
         names[n++] = xstrdup(de->d_name);
     }
-    closedir(d);
     if (n > 1) {
         qsort(names, n, sizeof(*names), kind == WD_MAILDIR ? cmp_maildir : cmp_bytes);
     }
@@ -270,14 +275,15 @@ static bool walk_push(struct walker *w, const char *path, enum wdir_kind kind, s
         w->cap = w->cap ? w->cap * 2 : 8;
         w->stack = xrealloc(w->stack, w->cap * sizeof(*w->stack));
     }
-    w->stack[w->depth++] = (struct wdir){ .path = path, .names = names, .n_names = n,
-                                          .kind = kind };
+    w->stack[w->depth++] = (struct wdir){ .path = path, .dir = d, .names = names,
+                                          .n_names = n, .kind = kind };
     return true;
 }
 
 static void walk_pop(struct walker *w)
 {
     struct wdir *d = &w->stack[--w->depth];
+    closedir(d->dir);
     for (size_t i = 0; i < d->n_names; i++) {
         xfree(d->names[i]);
     }
@@ -323,16 +329,18 @@ static bool walk_top(struct walker *w, const char *path, struct witem *out)
 }
 
 /* walk_entry handles one name in the folder on top of the stack. */
-static bool walk_entry(struct walker *w, const char *dir, enum wdir_kind kind, const char *name,
-                       struct witem *out)
+static bool walk_entry(struct walker *w, const char *dir, int dfd, enum wdir_kind kind,
+                       const char *name, struct witem *out)
 {
     const char *path = path_join(w->a, dir, name);
     struct stat st;
+    /* stat relative to the open folder: one name to look up, not the whole path. */
     if (kind == WD_MAILDIR) {
         /* Maildir: only cur/ and new/ hold messages; tmp/ is mid-delivery; Maildir++
          * subfolders (".Sub") are Maildirs; dovecot-uidlist, subscriptions and the like are
          * not messages. */
-        if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || strcmp(name, "tmp") == 0) {
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode) ||
+            strcmp(name, "tmp") == 0) {
             return false;
         }
         if (maildir_rank(name) < 2) {
@@ -347,12 +355,12 @@ static bool walk_entry(struct walker *w, const char *dir, enum wdir_kind kind, c
         return false;
     }
     enum witem_kind file_kind = kind == WD_MAILDIR_MSGS ? WI_MAILDIR_MSG : WI_FILE;
-    if (lstat(path, &st) != 0) {
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         return errno == ENOENT ? walk_vanished(out, path)
                                : walk_error(out, path, str_fmt("%s: %s", path, strerror(errno)));
     }
     if (S_ISLNK(st.st_mode)) {
-        if (stat(path, &st) != 0) {
+        if (fstatat(dfd, name, &st, 0) != 0) {
             return walk_error(out, path, str_fmt("%s: broken symlink: %s", path, strerror(errno)));
         }
         if (S_ISDIR(st.st_mode)) {
@@ -368,7 +376,8 @@ static bool walk_entry(struct walker *w, const char *dir, enum wdir_kind kind, c
         return walk_error(out, path,
                           str_fmt("%s: special file (fifo, socket or device) skipped", path));
     }
-    *out = (struct witem){ .kind = file_kind, .path = path, .size = (uint64_t)st.st_size };
+    *out = (struct witem){ .kind = file_kind, .path = path, .size = (uint64_t)st.st_size,
+                           .dir_fd1 = dfd + 1, .name = name };
     return true;
 }
 
@@ -383,9 +392,10 @@ static bool walk_next(struct walker *w, struct witem *out)
                 continue;
             }
             const char *dir = d->path;
+            int dfd = dirfd(d->dir);
             enum wdir_kind kind = d->kind;
             const char *name = d->names[d->i++];
-            if (walk_entry(w, dir, kind, name, out)) {
+            if (walk_entry(w, dir, dfd, kind, name, out)) {
                 return true;
             }
             continue;
@@ -1178,7 +1188,15 @@ static void pfile_fail(struct pfile *pf, enum pf_state st, char *detail)
 static bool pfile_open(struct pfile *pf)
 {
     /* O_NONBLOCK: should the file have been replaced by a fifo, open must not hang. */
-    pf->fd = open(pf->it.path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    /* O_NOATIME: reading an archive is no reason to write its inodes (refused for files of
+     * other owners: then without it). */
+    int at = pf->it.dir_fd1 > 0 ? pf->it.dir_fd1 - 1 : AT_FDCWD;
+    const char *name = pf->it.dir_fd1 > 0 ? pf->it.name : pf->it.path;
+    pf->fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOATIME);
+    if (pf->fd < 0 && errno == EPERM) {
+        pf->fd = openat(at, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    }
+    pf->it.dir_fd1 = 0; /* the folder may close once the walk moves on */
     if (pf->fd < 0) {
         if (errno == ENOENT) {
             pfile_fail(pf, PF_READ_ERR, str_fmt("file vanished before it could be read"));
@@ -1726,7 +1744,7 @@ struct input_set *input_open(const char *const *paths, size_t n_paths,
     } else if (s->ops->init(&s->be) != IO_OK) {
         abort(); /* the pread backend cannot fail */
     }
-    s->bytes_total = total_size(copy, n_paths);
+    s->bytes_total = s->o.no_total ? 0 : total_size(copy, n_paths);
     return s;
 }
 

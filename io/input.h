@@ -59,6 +59,8 @@ struct input_msg {
 struct input_opts {
     size_t max_message_bytes; /* LIM_MSG_BYTES_DEFAULT if 0 */
     bool force_pread;         /* do not try io_uring */
+    bool no_total;            /* skip the stat walk behind input_bytes_total (it is then 0):
+                                 it only feeds a progress line, and costs a stat per file */
     /* Called for a path-level error; detail names the path. May be NULL. */
     void (*on_path_error)(void *ctx, const char *path, const char *detail);
     void *ctx;

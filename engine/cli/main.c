@@ -803,6 +803,7 @@ static int verify_run(struct verify_args *va)
     struct pipe_control ctl = { .stop = &g_stop, .skip = of.n_existing,
                                 .skip_check = outfile_skip_check, .ctx = &of };
     va->iopts.ctx = &prog;
+    va->iopts.no_total = !prog.on; /* the total only feeds the progress line */
     struct input_set *in = input_open(inputs, n_inputs, &va->iopts);
     if (va->verbose) {
         fprintf(stderr, "authsweep: reading with %s; ", input_backend_name(in));
