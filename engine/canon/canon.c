@@ -127,11 +127,10 @@ static void header_relaxed(struct canon_sink *s, slice raw, slice cut, bool with
         i = (size_t)colon + 1;
     }
     const uint8_t *p = raw.ptr;
-    size_t cut_at = raw.len, cut_end = raw.len;
-    if (cut.len > 0 && cut.ptr >= p + i && cut.ptr < p + raw.len) {
-        cut_at = (size_t)(cut.ptr - p);
-        cut_end = cut.len < raw.len - cut_at ? cut_at + cut.len : raw.len;
-    }
+    /* The cut (the b= value, §3.7) as offsets; none: both at the end. */
+    bool has_cut = cut.len > 0 && cut.ptr >= p + i && cut.ptr < p + raw.len;
+    size_t cut_at = has_cut ? (size_t)(cut.ptr - p) : raw.len;
+    size_t cut_end = has_cut && cut.len < raw.len - cut_at ? cut_at + cut.len : raw.len;
     bool pending_sp = false, started = false;
     while (i < raw.len) {
         if (i == cut_at) {
