@@ -22,7 +22,8 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 # Only the objects the driver needs, so that unrelated work in progress cannot break it;
 # tests/dns/tsan_alloc.c replaces mimalloc (uninstrumented: TSan would see false races).
 TSAN_OBJS := $(addprefix $(TSAN_BUILD)/obj/,dns/cache.o dns/getdns.o dns/dns.o dns/record.o \
-    dns/snapshot.o engine/core/slice.o engine/core/sbuf.o engine/header/date.o \
+    dns/snapshot.o engine/core/slice.o engine/core/sbuf.o engine/core/counter.o \
+    engine/header/date.o \
     tests/dns/tsan_alloc.o tests/dns/fake_backend.o tests/dns/tsan_cache.o)
 tsan:
 	$(MAKE) BUILD=$(TSAN_BUILD) OPT=-O1 CFLAGS="$(TSAN_FLAGS)" $(TSAN_OBJS)
