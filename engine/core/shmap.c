@@ -10,8 +10,9 @@
 struct shmap_node {
     struct shmap_node *next;
     uint64_t hash;
-    slice key; /* heap copy */
     void *val;
+    size_t key_len;
+    uint8_t key[]; /* the key's bytes, in the node: a look-up touches one block, not two */
 };
 
 struct shmap_shard {
@@ -81,7 +82,6 @@ void shmap_free(struct shmap *m)
             for (struct shmap_node *n = sh->buckets[b], *nx; n; n = nx) {
                 nx = n->next;
                 m->free_val(n->val);
-                xfree((void *)n->key.ptr);
                 xfree(n);
             }
         }
@@ -94,7 +94,7 @@ void shmap_free(struct shmap *m)
 static struct shmap_node *find(struct shmap_shard *sh, slice key, uint64_t hash)
 {
     for (struct shmap_node *n = sh->buckets[(hash >> 6) % sh->n_buckets]; n; n = n->next) {
-        if (n->hash == hash && slice_eq(n->key, key)) {
+        if (n->hash == hash && slice_eq(slice_make(n->key, n->key_len), key)) {
             return n;
         }
     }
@@ -142,9 +142,13 @@ void *shmap_put(struct shmap *m, slice key, uint64_t hash, void *val)
         pthread_mutex_unlock(&sh->lock);
         return NULL;
     }
-    n = xcalloc(1, sizeof(*n));
+    n = xmalloc(sizeof(*n) + key.len);
+    n->next = NULL;
     n->hash = hash;
-    n->key = xdup(key);
+    n->key_len = key.len;
+    if (key.len > 0) {
+        memcpy(n->key, key.ptr, key.len);
+    }
     n->val = val;
     size_t b = (hash >> 6) % sh->n_buckets;
     n->next = sh->buckets[b];
