@@ -131,3 +131,67 @@ Test(sbuf, inline_append_and_putc_keep_the_nul_and_the_maximum)
     cr_assert_str_eq((const char *)b.ptr, "abcde");
     sbuf_cleanup(&b);
 }
+
+/* The byte-at-a-time decoder b64_decode had before its four-byte fast path: the reference. */
+static bool b64_ref(uint8_t *out, size_t cap, size_t *out_len, slice in)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    size_t n = 0, pad = 0;
+    for (size_t i = 0; i < in.len; i++) {
+        uint8_t c = in.ptr[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            continue;
+        }
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        const char *p = c ? memchr(tab, c, 64) : NULL;
+        if (pad > 0 || p == NULL) {
+            return false;
+        }
+        acc = (acc << 6) | (uint32_t)(p - tab);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= cap) {
+                return false;
+            }
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if (bits >= 6 || pad > 2 || (pad != 0 && pad != bits / 2)) {
+        return false;
+    }
+    *out_len = n;
+    return true;
+}
+
+Test(b64, fast_path_equals_the_byte_loop_on_generated_text)
+{
+    static const char alpha[] = "ABCxyz019+/ \t\r\n=";
+    unsigned seed = 5;
+    for (int iter = 0; iter < 20000; iter++) {
+        char buf[120];
+        size_t len = (size_t)(iter % 110);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % 100;
+            unsigned specials = iter % 4 == 0 ? 5 : 4; /* "=" in a quarter of the cases */
+            buf[i] = r < 85 ? alpha[r % 11] : alpha[11 + r % specials]; /* mostly alphabet */
+        }
+        slice in = slice_make((const uint8_t *)buf, len);
+        for (size_t cap = 0; cap <= 90; cap += (iter % 2) ? 90 : 7) {
+            uint8_t a[100], b[100];
+            size_t na = 0, nb = 0;
+            bool ra = b64_decode(a, cap, &na, in), rb = b64_ref(b, cap, &nb, in);
+            cr_assert_eq(ra, rb, "iter %d cap %zu: [%.*s]", iter, cap, (int)len, buf);
+            if (ra) {
+                cr_assert_eq(na, nb);
+                cr_assert_arr_eq(a, b, na, "iter %d", iter);
+            }
+        }
+    }
+}
