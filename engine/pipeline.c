@@ -672,6 +672,13 @@ static void batch_finish(struct pipe_shared *sh, struct batch *b)
 {
     arena_free(b->pre_arena); /* every message is done with its header index */
     b->pre_arena = NULL;
+    size_t total = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        total += b->rec[i].len;
+    }
+    if (!sbuf_reserve(&b->out, total)) {
+        abort(); /* cannot happen: out's limit is the sum of the records' limits */
+    }
     for (size_t i = 0; i < b->n; i++) {
         if (!sbuf_append(&b->out, b->rec[i].ptr, b->rec[i].len)) {
             abort(); /* cannot happen: out's limit is the sum of the records' limits */
