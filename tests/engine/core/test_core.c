@@ -195,3 +195,63 @@ Test(b64, fast_path_equals_the_byte_loop_on_generated_text)
         }
     }
 }
+
+/* json_str as a plain byte loop (before its SSE2 skip over plain runs): the reference. */
+static void json_str_ref(struct sbuf *b, slice s)
+{
+    cr_assert(sbuf_putc(b, '"'));
+    for (size_t i = 0; i < s.len;) {
+        uint8_t c = s.ptr[i];
+        size_t n = c >= 0x80 ? json_utf8_len(s, i) : 1;
+        if (c >= 0x80 && n > 1) {
+            cr_assert(sbuf_append(b, s.ptr + i, n));
+            i += n;
+            continue;
+        }
+        if (c == '"') {
+            cr_assert(sbuf_append(b, "\\\"", 2));
+        } else if (c == '\\') {
+            cr_assert(sbuf_append(b, "\\\\", 2));
+        } else if (c == '\n') {
+            cr_assert(sbuf_append(b, "\\n", 2));
+        } else if (c == '\r') {
+            cr_assert(sbuf_append(b, "\\r", 2));
+        } else if (c == '\t') {
+            cr_assert(sbuf_append(b, "\\t", 2));
+        } else if (c < 0x20) {
+            cr_assert(sbuf_printf(b, "\\u%04x", c));
+        } else if (c >= 0x80) {
+            cr_assert(sbuf_append(b, "\xEF\xBF\xBD", 3));
+        } else {
+            cr_assert(sbuf_putc(b, c));
+        }
+        i++;
+    }
+    cr_assert(sbuf_putc(b, '"'));
+}
+
+Test(json, strings_equal_the_byte_loop_on_generated_bytes)
+{
+    static const uint8_t odd[] = { '"', '\\', '\n', 0x01, 0x7F, 0x80, 0xC3, 0xA9, 0xE2, 0x82,
+                                   0xAC, 0xF0, 0x9F, 0x98, 0x80, 0xFF, '\t', ' ' };
+    unsigned seed = 11;
+    for (int iter = 0; iter < 5000; iter++) {
+        uint8_t buf[200];
+        size_t len = (size_t)(iter % 190);
+        unsigned spread = 1 + (unsigned)(iter % 60);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned r = (seed >> 16) % (spread * sizeof odd);
+            buf[i] = r < sizeof odd ? odd[r] : (uint8_t)('a' + r % 26);
+        }
+        struct sbuf a, b;
+        sbuf_init(&a, 8192);
+        sbuf_init(&b, 8192);
+        cr_assert(json_str(&a, slice_make(buf, len)));
+        json_str_ref(&b, slice_make(buf, len));
+        cr_assert(a.len == b.len && memcmp(a.ptr, b.ptr, a.len) == 0, "iter %d: %s vs %s", iter,
+                  (const char *)a.ptr, (const char *)b.ptr);
+        sbuf_cleanup(&a);
+        sbuf_cleanup(&b);
+    }
+}
