@@ -22,13 +22,12 @@ bool b64_decode(uint8_t *out, size_t out_cap, size_t *out_len, slice in)
         /* Four alphabet bytes on a group boundary make three output bytes at once (b= and
          * p= are long runs of them between folds); anything else takes the byte path. */
         while (bits == 0 && pad == 0 && in.len - i >= 4 && out_cap - n >= 3) {
-            int a = b64_val[in.ptr[i]], b = b64_val[in.ptr[i + 1]];
-            int c4 = b64_val[in.ptr[i + 2]], d = b64_val[in.ptr[i + 3]];
+            uint32_t a = (uint8_t)b64_val[in.ptr[i]], b = (uint8_t)b64_val[in.ptr[i + 1]];
+            uint32_t c4 = (uint8_t)b64_val[in.ptr[i + 2]], d = (uint8_t)b64_val[in.ptr[i + 3]];
             if (a == 0 || b == 0 || c4 == 0 || d == 0) {
                 break;
             }
-            uint32_t v = (uint32_t)(a - 1) << 18 | (uint32_t)(b - 1) << 12 |
-                         (uint32_t)(c4 - 1) << 6 | (uint32_t)(d - 1);
+            uint32_t v = (a - 1) << 18 | (b - 1) << 12 | (c4 - 1) << 6 | (d - 1);
             out[n] = (uint8_t)(v >> 16);
             out[n + 1] = (uint8_t)(v >> 8);
             out[n + 2] = (uint8_t)v;

@@ -139,7 +139,7 @@ bool json_cstr(struct sbuf *b, const char *s)
 
 /* json_key: keys are the program's own ASCII names (never message data), so they are
  * copied without the escaping scan. */
-bool json_key(struct sbuf *b, bool *first, const char *key)
+bool json_key_slow(struct sbuf *b, bool *first, const char *key)
 {
     uint8_t tmp[80];
     size_t n = 0;

@@ -12,7 +12,30 @@
 
 MUSTCHECK bool json_str(struct sbuf *b, slice s);      /* "..." or null if s.ptr == NULL */
 MUSTCHECK bool json_cstr(struct sbuf *b, const char *s); /* trusted C string, or null */
-MUSTCHECK bool json_key(struct sbuf *b, bool *first, const char *key); /* ,"key": */
+MUSTCHECK bool json_key_slow(struct sbuf *b, bool *first, const char *key);
+/* json_key writes ,"key": (no comma for the first). Keys are the program's own ASCII
+ * constants, never message data: inline, so that a literal key's length is known when
+ * compiling and the common case is one bounds check and a few stores. */
+static inline MUSTCHECK bool json_key(struct sbuf *b, bool *first, const char *key)
+{
+    size_t n = __builtin_strlen(key); /* a trusted constant: see above */
+    if (b->cap > b->len && n + 5 < b->cap - b->len) {
+        uint8_t *p = b->ptr + b->len;
+        if (!*first) {
+            *p++ = ',';
+        }
+        *p++ = '"';
+        memcpy(p, key, n);
+        p += n;
+        *p++ = '"';
+        *p++ = ':';
+        *p = 0;
+        b->len = (size_t)(p - b->ptr);
+        *first = false;
+        return true;
+    }
+    return json_key_slow(b, first, key);
+} /* ,"key": */
 MUSTCHECK bool json_u64(struct sbuf *b, uint64_t v);
 MUSTCHECK bool json_i64(struct sbuf *b, int64_t v);
 MUSTCHECK bool json_bool(struct sbuf *b, bool v);
