@@ -184,10 +184,15 @@ static char *compressed_detail(const char *path, const struct compress_magic *c)
 
 enum wdir_kind { WD_PLAIN, WD_MAILDIR, WD_MAILDIR_MSGS };
 
+struct wname {
+    char *name;
+    unsigned char type; /* readdir's d_type: DT_REG spares a stat */
+};
+
 struct wdir {
     const char *path;
     DIR *dir; /* open while its entries are walked: they are looked at relative to it */
-    char **names;
+    struct wname *names;
     size_t n_names, i;
     enum wdir_kind kind;
 };
@@ -217,6 +222,7 @@ struct walker {
     struct wdir *stack;
     size_t depth, cap;
     struct arena *a;
+    bool sizes; /* every file item needs its size (the total for progress) */
 };
 
 static int maildir_rank(const char *name)
@@ -230,12 +236,13 @@ static int maildir_rank(const char *name)
 /* strcmp compares as unsigned char: byte-wise (memcmp) order, no locale. */
 static int cmp_bytes(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(((const struct wname *)a)->name, ((const struct wname *)b)->name);
 }
 
 static int cmp_maildir(const void *a, const void *b)
 {
-    int ra = maildir_rank(*(char *const *)a), rb = maildir_rank(*(char *const *)b);
+    int ra = maildir_rank(((const struct wname *)a)->name);
+    int rb = maildir_rank(((const struct wname *)b)->name);
     return ra != rb ? ra - rb : cmp_bytes(a, b);
 }
 
@@ -255,7 +262,7 @@ static bool walk_push(struct walker *w, const char *path, enum wdir_kind kind, s
                                                  strerror(errno)) };
         return false;
     }
-    char **names = NULL;
+    struct wname *names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
@@ -266,7 +273,7 @@ static bool walk_push(struct walker *w, const char *path, enum wdir_kind kind, s
             cap = cap ? cap * 2 : 64;
             names = xrealloc(names, cap * sizeof(*names));
         }
-        names[n++] = xstrdup(de->d_name);
+        names[n++] = (struct wname){ xstrdup(de->d_name), de->d_type };
     }
     if (n > 1) {
         qsort(names, n, sizeof(*names), kind == WD_MAILDIR ? cmp_maildir : cmp_bytes);
@@ -285,7 +292,7 @@ static void walk_pop(struct walker *w)
     struct wdir *d = &w->stack[--w->depth];
     closedir(d->dir);
     for (size_t i = 0; i < d->n_names; i++) {
-        xfree(d->names[i]);
+        xfree(d->names[i].name);
     }
     xfree(d->names);
 }
@@ -330,7 +337,7 @@ static bool walk_top(struct walker *w, const char *path, struct witem *out)
 
 /* walk_entry handles one name in the folder on top of the stack. */
 static bool walk_entry(struct walker *w, const char *dir, int dfd, enum wdir_kind kind,
-                       const char *name, struct witem *out)
+                       const char *name, unsigned char type, struct witem *out)
 {
     const char *path = path_join(w->a, dir, name);
     struct stat st;
@@ -355,6 +362,12 @@ static bool walk_entry(struct walker *w, const char *dir, int dfd, enum wdir_kin
         return false;
     }
     enum witem_kind file_kind = kind == WD_MAILDIR_MSGS ? WI_MAILDIR_MSG : WI_FILE;
+    if (type == DT_REG && !w->sizes) {
+        /* A regular file by readdir's word: its size comes from the fstat after open. */
+        *out = (struct witem){ .kind = file_kind, .path = path, .dir_fd1 = dfd + 1,
+                               .name = name };
+        return true;
+    }
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         return errno == ENOENT ? walk_vanished(out, path)
                                : walk_error(out, path, str_fmt("%s: %s", path, strerror(errno)));
@@ -394,8 +407,8 @@ static bool walk_next(struct walker *w, struct witem *out)
             const char *dir = d->path;
             int dfd = dirfd(d->dir);
             enum wdir_kind kind = d->kind;
-            const char *name = d->names[d->i++];
-            if (walk_entry(w, dir, dfd, kind, name, out)) {
+            const struct wname *nm = &d->names[d->i++];
+            if (walk_entry(w, dir, dfd, kind, nm->name, nm->type, out)) {
                 return true;
             }
             continue;
@@ -1705,7 +1718,7 @@ static bool pfile_emit(struct input_set *s, struct pfile *pf, struct input_msg *
 
 static uint64_t total_size(const char **paths, size_t n_paths)
 {
-    struct walker w = { .paths = paths, .n_paths = n_paths, .a = arena_new(0) };
+    struct walker w = { .paths = paths, .n_paths = n_paths, .a = arena_new(0), .sizes = true };
     struct witem it;
     uint64_t total = 0;
     while (walk_next(&w, &it)) {
