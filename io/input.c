@@ -444,7 +444,7 @@ static void walk_cleanup(struct walker *w)
 /* Freed chunks go back to a small pool of the input set, to be read into again: a fresh
  * megabyte from the allocator costs a page fault per page (sys time doubled without it).
  * The pool lives while its input set or any of its chunks does. */
-#define CHUNK_POOL_MAX 8
+#define CHUNK_POOL_MAX LIM_READ_CHUNK_POOL
 
 struct chunk_pool {
     pthread_mutex_t lock;

@@ -47,6 +47,9 @@
 #define LIM_INFLIGHT_BATCHES_PER_THREAD 8u
 #define LIM_PARKED_BATCHES_PER_WORKER 6u /* batches a worker holds while waiting on DNS */
 #define LIM_DNS_WAIT_MS 50u             /* one wait for DNS progress before re-running */
+#define LIM_READ_CHUNK_POOL 8u       /* freed read chunks kept for reuse */
+#define LIM_PREHASH_SCRATCH_BYTES (2u << 20) /* per worker: canonical short bodies of a
+                                              * batch awaiting their hashes */
 #define LIM_READ_CHUNK (4u << 20)    /* mbox read size: most messages lie whole in one chunk
                                       * and are handed on without a copy (io/input.c) */
 
@@ -56,6 +59,8 @@
 /* Per-run caches (memory bounds) ------------------------------------------------------ */
 #define LIM_SPFCACHE_ENTRIES 200000      /* SPF results kept for the run */
 #define LIM_KEYCACHE_ENTRIES 100000      /* parsed DKIM keys kept for the run */
+#define LIM_KEY_MEMO_SLOTS 1024u         /* selector names remembered per worker (snapshot
+                                          * DNS only): 1,024 x ~300 bytes */
 #define LIM_VERIFY_CTX_SLOTS 4096u       /* RSA verify contexts kept per worker (a few hundred
                                           * bytes each, made on first use) */
 

@@ -95,7 +95,7 @@ const char *dkim_alg_name(enum dkim_alg a)
  * found for a selector name is remembered per thread, skipping the look-up, the TXT join
  * and the key cache for every later signature with that selector. Only usable keys that
  * the shared key cache holds for the run are remembered. */
-#define KEY_MEMO_SLOTS 1024u
+#define KEY_MEMO_SLOTS LIM_KEY_MEMO_SLOTS
 struct key_memo_slot {
     uint64_t hash;
     const struct keycache_entry *e; /* NULL: empty */

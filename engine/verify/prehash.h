@@ -22,10 +22,11 @@
 
 #include <stddef.h>
 
+#include "engine/core/limits.h"
 #include "engine/verify/dkim.h"
 #include "io/input.h"
 
-#define PREHASH_SCRATCH_BYTES (2u << 20)
+#define PREHASH_SCRATCH_BYTES LIM_PREHASH_SCRATCH_BYTES
 
 struct prehash;
 
