@@ -735,7 +735,7 @@ static int verify_setup(struct verify_args *va, struct outfile *of)
             return 1;
         }
     }
-    cfg->domains = pipe_domains_new();
+    cfg->domains = va->quiet ? NULL : pipe_domains_new(); /* only the summary prints it */
     cfg->resolver = cli_dns_open(&va->dns, err, sizeof err);
     if (cfg->resolver == NULL) {
         fprintf(stderr, "authsweep: %s\n", err);
