@@ -637,6 +637,7 @@ static struct key_pick fetch_key(struct dkim_thread *t, struct arena *a, struct 
         bool hit;
         memo = key_memo_find(t, name, n, low, &hit);
         if (hit) {
+            keycache_memo_hit(kc);
             kp.e = memo->e;
             return kp;
         }

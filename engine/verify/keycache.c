@@ -12,7 +12,7 @@
 
 struct keycache {
     struct shmap *map;
-    struct counter hits, misses;
+    struct counter hits, misses, memo_hits;
 };
 
 static void entry_free(struct keycache_entry *e)
@@ -121,8 +121,13 @@ void keycache_put(const struct keycache_entry *e)
     }
 }
 
+void keycache_memo_hit(struct keycache *kc)
+{
+    counter_add(&kc->memo_hits, 1);
+}
+
 void keycache_stats(const struct keycache *kc, uint64_t *out_hits, uint64_t *out_misses)
 {
-    *out_hits = counter_get(&kc->hits);
+    *out_hits = counter_get(&kc->hits) + counter_get(&kc->memo_hits);
     *out_misses = counter_get(&kc->misses);
 }

@@ -50,6 +50,9 @@ void keycache_free(struct keycache *kc);
 const struct keycache_entry *keycache_get(struct keycache *kc, slice txt);
 /* keycache_put releases an entry from keycache_get (frees it only if owned). */
 void keycache_put(const struct keycache_entry *e);
+/* keycache_memo_hit counts a key found in a worker's memo (dkim.c) of this cache's entries:
+ * a hit all the same, for keycache_stats. */
+void keycache_memo_hit(struct keycache *kc);
 void keycache_stats(const struct keycache *kc, uint64_t *out_hits, uint64_t *out_misses);
 
 #endif
