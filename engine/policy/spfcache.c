@@ -96,21 +96,32 @@ static void val_copy_out(struct arena *a, const struct spfc_val *sv, struct spf_
     }
 }
 
+/* sender_parts: the MAIL FROM's local-part and domain (split at the last '@'; without one
+ * the whole path is the domain), or postmaster and the HELO name for a null sender. */
+static void sender_parts(const struct spf_request *req, slice *local, slice *domain)
+{
+    slice mf = req->mailfrom;
+    *local = SLICE_LIT("postmaster");
+    *domain = req->helo;
+    if (mf.len == 0) {
+        return;
+    }
+    *local = SLICE_NULL;
+    *domain = mf;
+    for (size_t i = mf.len; i-- > 0;) {
+        if (mf.ptr[i] == '@') {
+            *local = slice_make(mf.ptr, i);
+            *domain = slice_make(mf.ptr + i + 1, mf.len - i - 1);
+            return;
+        }
+    }
+}
+
 /* key_build: 'B' family addr domain [0 'L' local] [0 'H' helo], ASCII-lowered names. */
 static slice key_build(struct arena *a, const struct spf_request *req, unsigned uses)
 {
-    slice mf = req->mailfrom, local = SLICE_LIT("postmaster"), domain = req->helo;
-    if (mf.len > 0) {
-        ptrdiff_t at = -1;
-        for (size_t i = mf.len; i-- > 0;) {
-            if (mf.ptr[i] == '@') {
-                at = (ptrdiff_t)i;
-                break;
-            }
-        }
-        local = at < 0 ? SLICE_NULL : slice_make(mf.ptr, (size_t)at);
-        domain = at < 0 ? mf : slice_make(mf.ptr + at + 1, mf.len - (size_t)at - 1);
-    }
+    slice local, domain;
+    sender_parts(req, &local, &domain);
     size_t n = 2 + 16 + domain.len + 2 + local.len + 2 + req->helo.len;
     uint8_t *k = arena_alloc(a, n);
     size_t o = 0;
@@ -194,16 +205,8 @@ void spfcache_check_helo(struct spfcache *c, struct arena *a, struct dns_resolve
 void spfcache_check_mailfrom(struct spfcache *c, struct arena *a, struct dns_resolver *r,
                              const struct spf_request *req, struct spf_result *out)
 {
-    slice dom = req->helo, mf = req->mailfrom;
-    for (size_t i = mf.len; i-- > 0;) {
-        if (mf.ptr[i] == '@') {
-            dom = slice_make(mf.ptr + i + 1, mf.len - i - 1);
-            break;
-        }
-    }
-    if (mf.len > 0 && dom.ptr == req->helo.ptr) {
-        dom = mf; /* no '@': the whole path is taken as the domain */
-    }
+    slice local, dom;
+    sender_parts(req, &local, &dom);
     slice nk = none_key(a, 'M', dom);
     if (none_get(c, a, nk, out)) {
         return;
