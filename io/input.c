@@ -59,6 +59,7 @@
 
 #define INPUT_FROM_LINE_MAX 4096u /* bytes of a From_ line kept (after "From ") */
 #define INPUT_SNIFF_BYTES 4096u   /* bytes read to tell mbox, message and archive apart */
+#define INPUT_ZC_MIN_FILL (LIM_READ_CHUNK / 4) /* a chunk's fill for zero-copy messages */
 
 /* ---------------------------------------------------------------------------------------
  * Small helpers (trusted strings only: paths and our own messages). */
@@ -1125,6 +1126,7 @@ struct mbox {
     int cur;              /* the chunk being consumed */
     size_t len, pos;
     char *err;            /* read error, put on the message in progress */
+    int stream_errno;     /* a stream's read error seen after some bytes, for the next fill */
     enum input_kind kind;
     struct splitter sp;
 };
@@ -1419,33 +1421,66 @@ static void mbox_start(struct input_set *s, int fd, bool seekable, uint64_t size
     }
 }
 
+/* stream_ready: more bytes (or the end) can be read from fd at once. */
+static bool stream_ready(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 0) > 0;
+}
+
+/* mbox_fill_stream reads the next chunk of a pipe, socket or terminal. A pipe gives at most
+ * its buffer (64 KiB) per read, so it reads on until the chunk is full, the stream ends or
+ * no byte is ready (no wait for more: a live feed's messages go on at once). Fewer reads,
+ * and fuller chunks for mbox_next's zero-copy rule. A read error after some bytes is
+ * reported at the next call, so that the bytes before it are still split. */
 static bool mbox_fill_stream(struct input_set *s, struct mbox *m)
 {
+    if (m->stream_errno != 0) {
+        m->err = str_fmt("read failed at offset %llu: %s",
+                         (unsigned long long)(m->base + m->len), strerror(m->stream_errno));
+        m->stream_errno = 0;
+        return false;
+    }
     chunk_ready(s, 0);
+    size_t got = 0;
     for (;;) {
-        ssize_t n = read(m->fd, s->chunk[0], LIM_READ_CHUNK);
+        ssize_t n = read(m->fd, s->chunk[0] + got, LIM_READ_CHUNK - got);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n < 0 && errno == EAGAIN) {
+            if (got > 0) {
+                break;
+            }
             struct pollfd p = { .fd = m->fd, .events = POLLIN };
             (void)poll(&p, 1, -1);
             continue;
         }
         if (n < 0) {
+            if (got > 0) {
+                m->stream_errno = errno;
+                break;
+            }
             m->err = str_fmt("read failed at offset %llu: %s",
                              (unsigned long long)(m->base + m->len), strerror(errno));
             return false;
         }
         if (n == 0) {
-            return false;
+            break;
         }
-        m->base += m->len;
-        m->len = (size_t)n;
-        m->pos = 0;
-        s->bytes_read += (uint64_t)n;
-        return true;
+        got += (size_t)n;
+        if (got == LIM_READ_CHUNK || !stream_ready(m->fd)) {
+            break;
+        }
     }
+    if (got == 0) {
+        return false;
+    }
+    m->base += m->len;
+    m->len = got;
+    m->pos = 0;
+    s->bytes_read += (uint64_t)got;
+    return true;
 }
 
 /* mbox_fill makes the next chunk current. False at the end of the file or on error. */
@@ -1527,7 +1562,11 @@ static bool mbox_next(struct input_set *s, struct input_msg *out)
             }
             return false;
         }
-        m->sp.owner = s->cb[m->cur];
+        /* Messages may point into the chunk only when it is well filled: each one they hold
+         * keeps LIM_READ_CHUNK bytes alive, so pinned memory stays within 4 times the bytes
+         * of the messages in flight. A file's chunks are full; a pipe's are often a read or
+         * two (see mbox_fill_stream), and its messages are copied out instead. */
+        m->sp.owner = m->len >= INPUT_ZC_MIN_FILL ? s->cb[m->cur] : NULL;
         if (sp_feed(&m->sp, s->chunk[m->cur], m->len, &m->pos, m->base, out)) {
             out->kind = m->kind;
             return true;
