@@ -24,7 +24,8 @@
 #define LIM_RSA_MAX_BITS 8192u     /* larger keys are key_too_large: a CPU-exhaustion guard */
 #define LIM_RSA_MAX_EXPONENT_BITS 64u /* public exponent; larger: key_syntax (a CPU guard too:
                                        * a 3071-bit e costs ~100x a normal verify) */
-#define LIM_BODY_HASHES 8u         /* distinct (algorithm, canon, l=) body hashes per message */
+#define LIM_BODY_HASHES 8u         /* distinct (algorithm, canon, l=) body hashes memoised per
+                                    * message; more are computed per use (verify/dkim.c) */
 
 /* DNS ---------------------------------------------------------------------------------- */
 #define LIM_DNS_NAME_BYTES 255u       /* RFC 1035 §2.3.4 */

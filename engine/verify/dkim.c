@@ -144,6 +144,7 @@ struct dkim_body_memo {
     size_t n;
     slice seed_body; /* the body that the seeded entries are of (SLICE_NULL: no seeds) */
     struct dkim_body_hash h[LIM_BODY_HASHES];
+    struct dkim_body_hash spill; /* past LIM_BODY_HASHES: the last one asked, not kept */
 };
 
 struct dkim_body_memo *dkim_body_memo_new(struct arena *a)
@@ -186,9 +187,11 @@ static void fanout_flush(void *ctx, const uint8_t *p, size_t n)
     }
 }
 
-/* body_hash_get returns the memoised hash, computing it (for one canonicalization, every
- * pending (hash, l=) of that canonicalization in the same pass) when first asked. NULL
- * when the memo is full (more distinct specs than LIM_BODY_HASHES). */
+/* body_hash_get returns the memoised hash, computing it when first asked. Past
+ * LIM_BODY_HASHES distinct specs the hash is still computed, into m->spill, valid until the
+ * next call, and not kept: the memo saves work, it must never decide a result (nine valid
+ * signatures with nine l= values all pass). The signature count per message
+ * (--max-signatures) bounds how many passes a message can cost. */
 static const struct dkim_body_hash *body_hash_get(struct dkim_thread *t,
                                                   struct dkim_body_memo *m, slice body,
                                                   enum sig_hash_alg halg, enum canon_alg canon,
@@ -206,21 +209,23 @@ static const struct dkim_body_hash *body_hash_get(struct dkim_thread *t,
             return b;
         }
     }
-    if (m->n == LIM_BODY_HASHES) {
-        return NULL;
-    }
-    struct dkim_body_hash *b = &m->h[m->n];
+    bool keep = m->n < LIM_BODY_HASHES;
+    struct dkim_body_hash *b = keep ? &m->h[m->n] : &m->spill;
+    /* The hash contexts are scratch: every finished digest is copied out. */
+    struct sig_hash *hc = t->body[keep ? m->n : 0];
     *b = (struct dkim_body_hash){ .halg = halg, .canon = canon, .has_l = has_l, .l = l };
     struct body_fanout f = { .n = 1 };
-    f.t[0] = (struct body_target){ t->body[m->n], has_l ? l : UINT64_MAX, 0 };
-    sig_hash_init(t->body[m->n], halg);
+    f.t[0] = (struct body_target){ hc, has_l ? l : UINT64_MAX, 0 };
+    sig_hash_init(hc, halg);
     struct canon_sink *s = xmalloc(sizeof(*s));
     canon_sink_init(s, fanout_flush, &f);
     b->canon_len = canon_body(s, canon, body);
     canon_sink_finish(s);
     xfree(s);
-    b->digest_len = sig_hash_final(t->body[m->n], b->digest);
-    m->n++;
+    b->digest_len = sig_hash_final(hc, b->digest);
+    if (keep) {
+        m->n++;
+    }
     return b;
 }
 
@@ -792,10 +797,6 @@ enum dkim_reason dkim_body_check(const struct dkim_env *e, struct dkim_sig *s,
 {
     const struct dkim_body_hash *bh =
         body_hash_get(e->t, e->memo, e->h->body, hash_of(s->alg), s->bc, s->has_l, s->l);
-    if (bh == NULL) {
-        s->detail = "too many distinct body hashes in one message";
-        return DKIM_R_SIG_SYNTAX;
-    }
     if (s->has_l) {
         s->has_unsigned = true;
         s->unsigned_body_bytes = bh->canon_len > s->l ? bh->canon_len - s->l : 0;

@@ -429,6 +429,47 @@ Test(dkim, body_length_past_the_body_is_permerror)
     free(m);
 }
 
+Test(dkim, more_distinct_body_lengths_than_the_memo_holds_all_verify)
+{
+    /* Ten signatures with ten l= values: ten distinct body hashes, two more than the memo
+     * keeps (LIM_BODY_HASHES). Every one must be verified on its merits: all pass, and once
+     * the body's fifth byte changes, exactly those with l <= 4 still pass. (The memo used
+     * to refuse the ninth as sig_syntax.) */
+    static const long long ls[10] = { 1, 20, 9, 8, 7, 6, 5, 4, 3, 2 }; /* bottom to top */
+    cr_assert_gt(10, LIM_BODY_HASHES);
+    char *m = strdup(base_msg);
+    for (size_t i = 0; i < 10; i++) {
+        struct tsign p = tsign_defaults();
+        p.c = "simple/simple";
+        p.l = ls[i];
+        char *next = tsign_message(fx.rsa, &p, m);
+        free(m);
+        m = next;
+    }
+    struct outcome oc = verify(m);
+    cr_assert_eq(oc.rep.n, 10);
+    for (size_t i = 0; i < 10; i++) {
+        cr_assert_eq(oc.rep.sig[i].result, AV_PASS, "l=%llu: %s",
+                     (unsigned long long)oc.rep.sig[i].l,
+                     dkim_reason_name(oc.rep.sig[i].reason));
+    }
+    char *body = strstr(m, "\r\n\r\n");
+    cr_assert_not_null(body);
+    body[4 + 4] = 'X'; /* "Hello" -> "HellX": canonical body byte 4 */
+    oc = verify(m);
+    cr_assert_eq(oc.rep.n, 10);
+    for (size_t i = 0; i < 10; i++) {
+        bool want = oc.rep.sig[i].l <= 4;
+        cr_assert_eq(oc.rep.sig[i].result == AV_PASS, want, "l=%llu: %s",
+                     (unsigned long long)oc.rep.sig[i].l,
+                     dkim_reason_name(oc.rep.sig[i].reason));
+        if (!want) {
+            cr_assert_eq(oc.rep.sig[i].reason, DKIM_R_BODY_HASH_MISMATCH);
+        }
+    }
+    free(m);
+}
+
 Test(dkim, oversigned_headers_block_added_fields)
 {
     struct tsign p = tsign_defaults();
