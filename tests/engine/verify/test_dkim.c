@@ -470,6 +470,51 @@ Test(dkim, more_distinct_body_lengths_than_the_memo_holds_all_verify)
     free(m);
 }
 
+Test(dkim, key_cache_past_its_limit_hands_out_owned_keys)
+{
+    /* LIM_KEYCACHE_ENTRIES distinct records (one key, a different n= note each) fill the
+     * cache; the next is still parsed, handed out owned (keycache_put frees it), and a
+     * cached one is still served from the cache. The limit is what bounds the run's key
+     * memory (about 3 KiB a key). */
+    char *rdata = tsign_key_txt(fx.rsa, "v=DKIM1; k=rsa; ");
+    size_t n = strlen(rdata), j = 0;
+    char *p = malloc(n + 1);
+    cr_assert_not_null(p);
+    for (size_t i = 0; i < n; i++) { /* zone rdata "a" "b" -> the joined text ab */
+        if (rdata[i] == '"') {
+            if (i + 2 < n && rdata[i + 1] == ' ' && rdata[i + 2] == '"') {
+                i += 2;
+            }
+            continue;
+        }
+        p[j++] = rdata[i];
+    }
+    p[j] = '\0';
+    const char *pv = strstr(p, "p=");
+    cr_assert_not_null(pv);
+    struct keycache *kc = keycache_new();
+    char txt[2048];
+    for (unsigned i = 0; i <= LIM_KEYCACHE_ENTRIES; i++) {
+        int len = snprintf(txt, sizeof txt, "v=DKIM1; k=rsa; n=%u; %s", i, pv);
+        cr_assert(len > 0 && (size_t)len < sizeof txt);
+        const struct keycache_entry *e = keycache_get(kc, slice_make(txt, (size_t)len));
+        cr_assert_eq(e->status, KC_KEY_OK, "record %u", i);
+        cr_assert_not_null(e->key);
+        cr_assert_eq(e->owned, i == LIM_KEYCACHE_ENTRIES, "record %u", i);
+        keycache_put(e);
+    }
+    int len = snprintf(txt, sizeof txt, "v=DKIM1; k=rsa; n=%u; %s", 7u, pv);
+    const struct keycache_entry *e = keycache_get(kc, slice_make(txt, (size_t)len));
+    cr_assert(!e->owned);
+    keycache_put(e);
+    uint64_t hits = 0, misses = 0;
+    keycache_stats(kc, &hits, &misses);
+    cr_assert_eq(hits, 1);
+    keycache_free(kc);
+    free(p);
+    free(rdata);
+}
+
 Test(dkim, oversigned_headers_block_added_fields)
 {
     struct tsign p = tsign_defaults();
