@@ -14,6 +14,8 @@ Steps (one run, same messages throughout):
      messages/s, MB/s, CPU seconds (user+sys), peak RSS (wait4 rusage of the child);
      io_uring against --no-uring on the Maildir; batch body hashing (multi-buffer SHA-256)
      against --no-batch-hash on the mbox, 1 thread; the scaling from 1 to all threads;
+     peak RSS against archive size: a 100 MB slice of the mbox, the mbox, and the mbox four
+     times through a pipe (over 10 GB, nothing written to disk);
   4. peers on the first K messages (K scaled so each peer needs about --peer-cpu CPU
      seconds): dkimpy, Mail::DKIM, OpenDKIM (bench/peers/); authsweep (1 thread) on the
      same K messages; the ratio of messages per CPU-second;
@@ -48,11 +50,11 @@ OUT = "."
 RUNNER = None  # bench_runner (bench/runner.c): measures from a small parent process
 
 
-def run(cmd, stdout=subprocess.DEVNULL):
+def run(cmd, stdout=subprocess.DEVNULL, stdin=None):
     """Run cmd under bench_runner; return (rc, wall s, user+sys s, peak RSS MiB, stdout)."""
     meas = os.path.join(OUT, ".runner.txt")
     capture = stdout == "capture"
-    p = subprocess.run([RUNNER, meas] + list(cmd),
+    p = subprocess.run([RUNNER, meas] + list(cmd), stdin=stdin,
                        stdout=subprocess.PIPE if capture else stdout, stderr=subprocess.PIPE)
     if p.returncode != 0:
         sys.stderr.write(p.stderr.decode(errors="replace")[-3000:])
@@ -293,6 +295,7 @@ def main():
                       for inp in ("mbox", "maildir")}
     res["batch_hash_cpu_saving"] = 1 - pick("mbox", 1)["cpu_s"] / pick(
         "mbox", 1, "io_uring, --no-batch-hash")["cpu_s"]
+    res["memory"] = memory_by_size(a, zone, mbox, nproc, pick("mbox", nproc)["rss_mib"])
 
     # 4. peers on a subset
     peers = []
@@ -355,6 +358,44 @@ def main():
     return 0
 
 
+def head_mbox(src, dst, want):
+    """dst: the first messages of the mbox src, cut at the From_ line after `want` bytes."""
+    if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+        return os.path.getsize(dst)
+    with open(src, "rb") as f:
+        data = f.read(want + (1 << 20))
+    cut = data.find(b"\n\nFrom ", want)
+    cut = len(data) if cut < 0 else cut + 2
+    with open(dst + ".tmp", "wb") as f:
+        f.write(data[:cut])
+    os.rename(dst + ".tmp", dst)
+    return cut
+
+
+def memory_by_size(a, zone, mbox, nproc, rss_full):
+    """Peak RSS against archive size, all threads: a 100 MB mbox, the whole mbox (from the
+    runs above), and the mbox four times over a pipe (10 GB and more, nothing on disk)."""
+    small = os.path.join(a.out, "head-100mb.mbox")
+    small_bytes = head_mbox(mbox, small, 100 * 1000 * 1000)
+    rc, _, _, rss_small, _ = run([a.bin, "verify", "-q", "--no-progress", "--dns-snapshot", zone,
+                                  small])
+    if rc != 0:
+        sys.exit("bench: authsweep failed on the 100 MB mbox")
+    cat = subprocess.Popen(["cat", mbox, mbox, mbox, mbox], stdout=subprocess.PIPE)
+    rc, wall, _, rss_pipe, _ = run([a.bin, "verify", "-q", "--no-progress", "--dns-snapshot",
+                                    zone, "-"], stdin=cat.stdout)
+    cat.stdout.close()
+    if cat.wait() != 0 or rc != 0:
+        sys.exit("bench: authsweep failed on the piped mbox")
+    big = 4 * os.path.getsize(mbox)
+    r = {"threads": nproc, "small_bytes": small_bytes, "small_rss_mib": rss_small,
+         "full_bytes": os.path.getsize(mbox), "full_rss_mib": rss_full,
+         "piped_bytes": big, "piped_rss_mib": rss_pipe, "piped_wall_s": wall}
+    log("peak RSS: %.0f MB mbox %.0f MiB, %.0f MB mbox %.0f MiB, %.0f MB piped %.0f MiB"
+        % (small_bytes / 1e6, rss_small, r["full_bytes"] / 1e6, rss_full, big / 1e6, rss_pipe))
+    return r
+
+
 def render_md(res, total_bytes, n_sigs):
     m = res["machine"]
     c = res["corpus"]
@@ -380,6 +421,14 @@ def render_md(res, total_bytes, n_sigs):
                  "stream per body (--no-batch-hash)."
                  % (m["nproc"], res["scaling"]["mbox"], res["scaling"]["maildir"],
                     100 * res["batch_hash_cpu_saving"]))
+    if "memory" in res:
+        mm = res["memory"]
+        L.append("")
+        L.append("Peak RSS against archive size (%d threads): %.0f MB mbox %.0f MiB; %.0f MB mbox "
+                 "%.0f MiB; the mbox four times through a pipe (%.1f GB) %.0f MiB."
+                 % (mm["threads"], mm["small_bytes"] / 1e6, mm["small_rss_mib"],
+                    mm["full_bytes"] / 1e6, mm["full_rss_mib"], mm["piped_bytes"] / 1e9,
+                    mm["piped_rss_mib"]))
     L.append("")
     L.append("| peer (same messages, 1 thread) | messages | peer msgs/CPU-s | authsweep "
              "msgs/CPU-s | authsweep / peer | peer passes / truth passes |")
