@@ -12,12 +12,30 @@ void canon_sink_init(struct canon_sink *s, void (*flush)(void *, const uint8_t *
     s->ctx = ctx;
     s->len = 0;
     s->total = 0;
+    s->buf = s->ibuf;
+    s->cap = CANON_SINK_BUF;
+    s->direct = false;
+    s->overflow = false;
+}
+
+void canon_sink_init_direct(struct canon_sink *s,
+                            void (*flush)(void *, const uint8_t *, size_t), void *ctx,
+                            uint8_t *out, size_t cap)
+{
+    canon_sink_init(s, flush, ctx);
+    s->buf = out;
+    s->cap = cap;
+    s->direct = true;
 }
 
 void canon_sink_finish(struct canon_sink *s)
 {
     if (s->len) {
         s->flush(s->ctx, s->buf, s->len);
+        if (s->direct) { /* the flushed bytes stay where they are: write after them */
+            s->buf += s->len;
+            s->cap -= s->len;
+        }
         s->len = 0;
     }
 }
@@ -25,13 +43,16 @@ void canon_sink_finish(struct canon_sink *s)
 void canon_sink_write(struct canon_sink *s, const uint8_t *p, size_t n)
 {
     s->total += n;
-    if (n >= CANON_SINK_BUF) {
+    if (n > s->cap - s->len) {
+        if (s->direct) {
+            s->overflow = true;
+            return;
+        }
         canon_sink_finish(s);
-        s->flush(s->ctx, p, n);
-        return;
-    }
-    if (s->len + n > CANON_SINK_BUF) {
-        canon_sink_finish(s);
+        if (n >= s->cap) {
+            s->flush(s->ctx, p, n);
+            return;
+        }
     }
     memcpy(s->buf + s->len, p, n);
     s->len += n;
@@ -39,7 +60,12 @@ void canon_sink_write(struct canon_sink *s, const uint8_t *p, size_t n)
 
 static inline void sink_byte(struct canon_sink *s, uint8_t c)
 {
-    if (s->len == CANON_SINK_BUF) {
+    if (s->len == s->cap) {
+        if (s->direct) {
+            s->overflow = true;
+            s->total++;
+            return;
+        }
         canon_sink_finish(s);
     }
     s->buf[s->len++] = c;
@@ -296,7 +322,7 @@ static inline void content(struct canon_sink *s, const uint8_t *p, size_t n, boo
         flush_empty(s, n_empty);
         *in_line = true;
     }
-    if (n <= CANON_SINK_BUF - s->len) {
+    if (n <= s->cap - s->len) {
         memcpy(s->buf + s->len, p, n);
         s->len += n;
         s->total += n;
@@ -309,7 +335,7 @@ static inline void content(struct canon_sink *s, const uint8_t *p, size_t n, boo
  * case of a short line. */
 static inline void line_out(struct canon_sink *s, const uint8_t *p, size_t n)
 {
-    if (n + 2 <= CANON_SINK_BUF - s->len) {
+    if (n + 2 <= s->cap - s->len) {
         memcpy(s->buf + s->len, p, n);
         s->buf[s->len + n] = '\r';
         s->buf[s->len + n + 1] = '\n';
@@ -374,7 +400,7 @@ static void body_events(struct canon_sink *s, slice body, bool relaxed)
  * its trailing empty lines cut (and a CRLF added after a last line without one): a region
  * of the message itself, hashed without copying. False (nothing written) for any other
  * body, which takes the general path. */
-static bool simple_crlf_body(struct canon_sink *s, slice body, uint64_t *out_len)
+bool canon_body_crlf(slice body)
 {
     for (size_t p = 0; p < body.len;) {
         const uint8_t *lf = memchr(body.ptr + p, '\n', body.len - p);
@@ -385,6 +411,14 @@ static bool simple_crlf_body(struct canon_sink *s, slice body, uint64_t *out_len
             return false; /* a bare LF: stored with LF line ends */
         }
         p = (size_t)(lf - body.ptr) + 1;
+    }
+    return true;
+}
+
+static bool simple_crlf_body(struct canon_sink *s, slice body, uint64_t *out_len)
+{
+    if (!canon_body_crlf(body)) {
+        return false;
     }
     size_t n = body.len;
     while (n >= 2 && body.ptr[n - 1] == '\n' && body.ptr[n - 2] == '\r') {
@@ -399,8 +433,12 @@ static bool simple_crlf_body(struct canon_sink *s, slice body, uint64_t *out_len
     if (n == 0) {
         canon_sink_write(s, crlf, 2); /* the simple form of an empty body is one CRLF */
     } else {
-        s->flush(s->ctx, body.ptr, n);
-        s->total += n;
+        if (s->direct) {
+            canon_sink_write(s, body.ptr, n); /* the caller wants it in its memory */
+        } else {
+            s->flush(s->ctx, body.ptr, n);
+            s->total += n;
+        }
         if (!(n >= 2 && body.ptr[n - 1] == '\n' && body.ptr[n - 2] == '\r')) {
             canon_sink_write(s, crlf, 2);
         }

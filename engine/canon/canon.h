@@ -26,13 +26,24 @@ enum canon_alg {
 struct canon_sink {
     void (*flush)(void *ctx, const uint8_t *p, size_t n);
     void *ctx;
-    size_t len;
+    size_t len;      /* bytes waiting in buf */
     uint64_t total;
-    uint8_t buf[CANON_SINK_BUF];
+    uint8_t *buf;    /* ibuf, or the caller's memory (direct) */
+    size_t cap;
+    bool direct;     /* canon_sink_init_direct */
+    bool overflow;   /* direct: output past cap was dropped */
+    uint8_t ibuf[CANON_SINK_BUF];
 };
 
 void canon_sink_init(struct canon_sink *s, void (*flush)(void *, const uint8_t *, size_t),
                      void *ctx);
+/* canon_sink_init_direct makes a sink that writes into out[0..cap) itself, so output that
+ * must land in memory anyway is not copied twice: flush then receives spans of out (each
+ * right after the last), and output past cap is dropped with overflow set. Size cap for
+ * the whole output (a canonical body is at most 2 * len + 2 bytes). */
+void canon_sink_init_direct(struct canon_sink *s,
+                            void (*flush)(void *, const uint8_t *, size_t), void *ctx,
+                            uint8_t *out, size_t cap);
 void canon_sink_write(struct canon_sink *s, const uint8_t *p, size_t n);
 void canon_sink_finish(struct canon_sink *s); /* flushes what is buffered */
 
@@ -47,6 +58,10 @@ void canon_header_without(struct canon_sink *s, enum canon_alg alg, slice raw, s
 /* canon_header_relaxed_plain is relaxed canon_header_without as a plain byte loop, for the
  * tests to compare the event-scanning version with. */
 void canon_header_relaxed_plain(struct canon_sink *s, slice raw, slice cut, bool with_crlf);
+/* canon_body_crlf: every LF of body follows a CR (stored with CRLF line ends). The simple
+ * form of such a body is a span of it (canon_body then flushes that span uncopied, unless
+ * the sink is direct). */
+bool canon_body_crlf(slice body);
 /* canon_body writes the canonical body (§3.4.3, §3.4.4) and returns its length. */
 uint64_t canon_body(struct canon_sink *s, enum canon_alg alg, slice body);
 /* canon_next_event returns the first index in [i, end) where body canonicalization must

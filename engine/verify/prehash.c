@@ -80,6 +80,11 @@ static void collect_append(struct collect *c, const uint8_t *p, size_t n)
 static void collect_flush(void *ctx, const uint8_t *p, size_t n)
 {
     struct collect *c = ctx;
+    if (p == c->buf + c->len && (c->copied || c->inplace == NULL)) {
+        c->copied = true; /* a direct sink wrote it into the scratch already */
+        c->len += n;
+        return;
+    }
     uintptr_t b0 = (uintptr_t)c->body.ptr, at = (uintptr_t)p;
     bool in_body = at >= b0 && n <= c->body.len && at - b0 <= c->body.len - n;
     if (!c->copied && c->inplace == NULL && in_body) {
@@ -194,12 +199,17 @@ static void hash_canon(struct prehash *p, struct dkim_body_seeds *s, enum canon_
         p->used = 0;
     }
     struct collect c = { .body = s->body, .buf = p->scratch + p->used, .room = need };
-    canon_sink_init(&p->sink, collect_flush, &c);
+    if (canon == CANON_SIMPLE && canon_body_crlf(s->body)) {
+        canon_sink_init(&p->sink, collect_flush, &c); /* in place, or nearly (see collect) */
+    } else {
+        /* Canonicalized straight into the scratch, not through the sink's buffer. */
+        canon_sink_init_direct(&p->sink, collect_flush, &c, c.buf, need);
+    }
     uint64_t total = canon_body(&p->sink, canon, s->body);
     canon_sink_finish(&p->sink);
     const uint8_t *ptr = c.copied ? c.buf : c.inplace;
     size_t len = c.copied ? c.len : c.inplace_len;
-    bool ok = !c.overflow && total == len && (ptr != NULL || len == 0);
+    bool ok = !c.overflow && !p->sink.overflow && total == len && (ptr != NULL || len == 0);
     if (c.copied) {
         p->used += c.len;
     }

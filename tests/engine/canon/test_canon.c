@@ -262,3 +262,75 @@ Test(canon, relaxed_header_event_scan_equals_the_byte_loop)
         }
     }
 }
+
+/* A direct sink's flushes are spans of its own memory, each right after the last. */
+struct direct_seen {
+    const uint8_t *out;
+    size_t n, calls;
+    bool contiguous;
+};
+
+static void direct_flush(void *ctx, const uint8_t *p, size_t n)
+{
+    struct direct_seen *d = ctx;
+    d->contiguous &= p == d->out + d->n;
+    d->n += n;
+    d->calls++;
+}
+
+Test(canon, direct_sink_writes_the_reference_into_the_callers_memory)
+{
+    /* LF, CRLF and mixed bodies, both algorithms, sizes across 8 KiB (the ordinary sink's
+     * buffer): the bytes in the caller's memory must be the reference canonical form, with
+     * nothing flushed from anywhere else; a cap one byte short must report overflow. */
+    static const char alphabet[] = { 'a', ' ', '\t', '\r', '\n', 'b', '\n', ' ', 'c', 'd' };
+    unsigned seed = 777;
+    for (int iter = 0; iter < 600; iter++) {
+        size_t len = iter < 500 ? (size_t)(iter * 37 % 20000) : (size_t)(iter % 7);
+        char *buf = malloc(len + 1);
+        bool crlf = iter % 3 == 0;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            char ch = alphabet[(seed >> 16) % sizeof alphabet];
+            if (crlf && ch == '\n') {
+                ch = 'x';
+            }
+            if (crlf && ch == '\r') {
+                ch = i + 1 < len ? '\r' : 'y';
+            }
+            buf[i] = ch;
+            if (crlf && ch == '\r') {
+                buf[++i] = '\n';
+            }
+        }
+        slice in = guard_bytes(buf, len);
+        for (int alg = 0; alg < 2; alg++) {
+            size_t rn;
+            uint8_t *ref = canon_body_ref((enum canon_alg)alg, in, &rn);
+            size_t cap = 2 * len + 2;
+            uint8_t *out = malloc(cap);
+            struct direct_seen d = { .out = out, .contiguous = true };
+            struct canon_sink *s = malloc(sizeof(*s));
+            canon_sink_init_direct(s, direct_flush, &d, out, cap);
+            uint64_t n = canon_body(s, (enum canon_alg)alg, in);
+            canon_sink_finish(s);
+            cr_assert(!s->overflow);
+            cr_assert(d.contiguous, "a flush from outside the caller's memory");
+            cr_assert(n == rn && d.n == rn && memcmp(out, ref, rn) == 0,
+                      "alg %d input %d (%zu bytes): direct differs from the reference", alg,
+                      iter, len);
+            if (rn > 0) {
+                struct direct_seen d2 = { .out = out, .contiguous = true };
+                canon_sink_init_direct(s, direct_flush, &d2, out, rn - 1);
+                (void)canon_body(s, (enum canon_alg)alg, in);
+                canon_sink_finish(s);
+                cr_assert(s->overflow, "alg %d input %d: a short cap must overflow", alg, iter);
+                cr_assert_leq(d2.n, rn - 1);
+            }
+            free(s);
+            free(out);
+            free(ref);
+        }
+        free(buf);
+    }
+}
