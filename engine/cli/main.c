@@ -96,6 +96,9 @@ static const char usage_verify[] =
     "  --no-batch-hash         hash each message's body on its own (OpenSSL) instead of\n"
     "                          many short bodies at once in SIMD lanes (libipsec-mb); for\n"
     "                          measurements: results are the same\n"
+    "  --no-fast-rsa           let OpenSSL do RSA's public-key operation instead of\n"
+    "                          authsweep's AVX-512 IFMA code (used where the CPU has it);\n"
+    "                          for measurements: results are the same\n"
     "\n"
     "Output:\n"
     "  -o, --output FILE       write the records to FILE instead of standard output; they\n"
@@ -414,7 +417,7 @@ enum {
     O_NO_ARC = 230, O_ARC_TRUSTED,
     O_DMARC_MODE = 240, O_APPLY_REJECT, O_PSL, O_NO_DMARC,
     O_SPF_RCV = 250, O_SPF_TRUST, O_NO_SPF, O_AUTHSERV, O_RESUME = 255,
-    O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_NOBATCHHASH, O_THREADS, O_PROGRESS, O_NOPROGRESS,
+    O_MAXSIG = 256, O_SHA1, O_ASOF, O_MAXMSG, O_NOURING, O_NOBATCHHASH, O_NOFASTRSA, O_THREADS, O_PROGRESS, O_NOPROGRESS,
     O_FORMAT = 300, O_AUTHSERV_ID, O_ANNOTATE, O_REPORTS, O_REPORT_ORG, O_REPORT_EMAIL,
     O_SUMMARY,
 };
@@ -426,6 +429,7 @@ static const struct option verify_options[] = {
     { "max-message-size", required_argument, NULL, O_MAXMSG },
     { "no-uring", no_argument, NULL, O_NOURING },
     { "no-batch-hash", no_argument, NULL, O_NOBATCHHASH },
+    { "no-fast-rsa", no_argument, NULL, O_NOFASTRSA },
     { "output", required_argument, NULL, 'o' },
     { "resume", no_argument, NULL, O_RESUME },
     { "spf-received", required_argument, NULL, O_SPF_RCV },
@@ -592,6 +596,9 @@ static enum opt_result verify_opt_io(struct verify_args *va, int c, const char *
         return OPT_DONE;
     case O_NOBATCHHASH:
         va->cfg.stream_body_hash = true;
+        return OPT_DONE;
+    case O_NOFASTRSA:
+        sig_fast_rsa(false); /* before any key is parsed */
         return OPT_DONE;
     case 'o':
         va->output = arg;
@@ -814,6 +821,7 @@ static int verify_run(struct verify_args *va)
         } else {
             fprintf(stderr, "; short body hashes batched (%s)", prehash_backend_default());
         }
+        fprintf(stderr, "; RSA public-key operation: %s", sig_rsa_backend());
         if (of.n_existing) {
             fprintf(stderr, "; resuming after %" PRIu64 " records", of.n_existing);
         }

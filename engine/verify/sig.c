@@ -17,12 +17,14 @@
 
 #include "engine/core/arena.h"
 #include "engine/core/limits.h"
+#include "engine/verify/rsa_ifma.h"
 
 struct sig_key {
     uint64_t id;            /* run-unique, for sig_verifier's contexts */
     EVP_PKEY *pkey;         /* RSA (and Ed25519 without libsodium) */
     enum sig_key_type type;
     uint8_t ed25519[32];    /* Ed25519: the raw key (RFC 8463 §4.2) */
+    struct rsa_ifma_key *ifma; /* RSA with the IFMA public operation, or NULL (OpenSSL) */
 };
 
 struct sig_hash {
@@ -38,6 +40,17 @@ struct sig_privkey {
 static EVP_MD *md_sha1, *md_sha256;
 static _Atomic uint64_t next_key_id = 1;
 static pthread_once_t sig_once = PTHREAD_ONCE_INIT;
+static atomic_bool fast_rsa_off; /* sig_fast_rsa(false): OpenSSL does every RSA operation */
+
+void sig_fast_rsa(bool on)
+{
+    atomic_store(&fast_rsa_off, !on);
+}
+
+const char *sig_rsa_backend(void)
+{
+    return !atomic_load(&fast_rsa_off) && rsa_ifma_available() ? "avx512-ifma" : "openssl";
+}
 
 static void sig_fetch(void)
 {
@@ -151,6 +164,65 @@ static EVP_PKEY *rsa_inner_key(slice inner)
     return pk;
 }
 
+/* rsa_fast_key readies the IFMA public operation for an RSA key, or NULL (no IFMA on this
+ * CPU, turned off, or a size it does not take): OpenSSL verifies with that key then. */
+static struct rsa_ifma_key *rsa_fast_key(const EVP_PKEY *pk)
+{
+    if (atomic_load(&fast_rsa_off) || !rsa_ifma_available()) {
+        return NULL;
+    }
+    BIGNUM *n = NULL, *e = NULL;
+    struct rsa_ifma_key *fk = NULL;
+    uint8_t nb[LIM_RSA_MAX_BITS / 8];
+    if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+        EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) == 1 && BN_num_bits(e) <= 64 &&
+        BN_num_bytes(n) <= (int)sizeof(nb)) {
+        uint64_t ev = 0;
+        uint8_t eb[8];
+        int el = BN_bn2bin(e, eb);
+        for (int i = 0; i < el; i++) {
+            ev = ev << 8 | eb[i];
+        }
+        int nl = BN_bn2bin(n, nb);
+        fk = rsa_ifma_key_new(nb, (size_t)nl, ev);
+    }
+    BN_free(n);
+    BN_free(e);
+    return fk;
+}
+
+/* rsa_fast_verify is RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2) with the IFMA public
+ * operation: the signature must be exactly k bytes (step 1, as OpenSSL requires too), s^e
+ * mod n is computed (step 2, which refuses s >= n), and the result must equal the
+ * EMSA-PKCS1-v1_5 encoding of the digest (§9.2) byte for byte (steps 3 and 4: encode and
+ * compare, never parse the padding). */
+static bool rsa_fast_verify(const struct rsa_ifma_key *fk, enum sig_hash_alg alg,
+                            const uint8_t *digest, size_t digest_len, slice sig)
+{
+    /* §9.2 note 1: the DER DigestInfo prefixes, with NULL parameters as OpenSSL requires. */
+    static const uint8_t sha1_prefix[] = { 0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e,
+                                           0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14 };
+    static const uint8_t sha256_prefix[] = { 0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
+                                             0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+                                             0x01, 0x05, 0x00, 0x04, 0x20 };
+    const uint8_t *prefix = alg == SIG_SHA1 ? sha1_prefix : sha256_prefix;
+    size_t plen = alg == SIG_SHA1 ? sizeof(sha1_prefix) : sizeof(sha256_prefix);
+    size_t hlen = alg == SIG_SHA1 ? 20 : 32;
+    size_t k = rsa_ifma_key_bytes(fk);
+    uint8_t m[LIM_RSA_MAX_BITS / 8];
+    if (digest_len != hlen || sig.len != k || k > sizeof(m) || k < plen + hlen + 11 ||
+        !rsa_ifma_public(fk, sig.ptr, sig.len, m)) {
+        return false;
+    }
+    size_t ps = k - 3 - plen - hlen; /* §9.2 step 5: at least 8 bytes of 0xff */
+    bool ok = m[0] == 0x00 && m[1] == 0x01 && m[2 + ps] == 0x00;
+    for (size_t i = 0; i < ps; i++) {
+        ok &= m[2 + i] == 0xff;
+    }
+    return ok && memcmp(m + 3 + ps, prefix, plen) == 0 &&
+           memcmp(m + 3 + ps + plen, digest, hlen) == 0;
+}
+
 enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_key **out,
                                   unsigned *out_bits)
 {
@@ -205,6 +277,9 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
     k->id = atomic_fetch_add(&next_key_id, 1);
     k->pkey = pk;
     k->type = type;
+    if (type == SIG_KEY_RSA) {
+        k->ifma = rsa_fast_key(pk);
+    }
     *out = k;
     *out_bits = (unsigned)EVP_PKEY_get_bits(pk);
     return SIG_KEY_OK;
@@ -216,6 +291,7 @@ void sig_key_free(struct sig_key *k)
         return;
     }
     EVP_PKEY_free(k->pkey);
+    rsa_ifma_key_free(k->ifma);
     xfree(k);
 }
 
@@ -292,6 +368,9 @@ bool sig_verify(const struct sig_key *k, enum sig_hash_alg alg, const uint8_t *d
         EVP_MD_CTX_free(c);
         return ok;
     }
+    if (k->ifma != NULL) {
+        return rsa_fast_verify(k->ifma, alg, digest, digest_len, sig);
+    }
     EVP_PKEY_CTX *pc = rsa_ctx_new(k, alg);
     if (pc) {
         ok = EVP_PKEY_verify(pc, sig.ptr, sig.len, digest, digest_len) == 1;
@@ -348,7 +427,7 @@ static EVP_PKEY_CTX *rsa_ctx_new(const struct sig_key *k, enum sig_hash_alg alg)
 bool sig_verifier_verify(struct sig_verifier *v, const struct sig_key *k, enum sig_hash_alg alg,
                          const uint8_t *digest, size_t digest_len, slice sig)
 {
-    if (k->type != SIG_KEY_RSA) {
+    if (k->type != SIG_KEY_RSA || k->ifma != NULL) {
         return sig_verify(k, alg, digest, digest_len, sig);
     }
     struct sig_verifier_slot *sl = &v->slot[(k->id * 2 + (uint64_t)alg) % SIG_VERIFIER_SLOTS];

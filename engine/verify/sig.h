@@ -38,6 +38,12 @@ struct sig_hash;
 
 /* sig_global_init fetches the algorithms once; call before threads start. */
 void sig_global_init(void);
+/* sig_fast_rsa(false) makes OpenSSL do the RSA public operation for keys parsed from then
+ * on, instead of engine/verify/rsa_ifma.c where the CPU has AVX-512 IFMA (the default).
+ * For measurements and tests: the results are the same. sig_rsa_backend names what new
+ * keys get: "avx512-ifma" or "openssl". */
+void sig_fast_rsa(bool on);
+const char *sig_rsa_backend(void);
 void sig_global_cleanup(void);
 
 /* sig_key_parse parses a DKIM p= value (already base64-decoded): for RSA a DER
