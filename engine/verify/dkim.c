@@ -231,6 +231,20 @@ static const struct dkim_body_hash *body_hash_get(struct dkim_thread *t,
 
 /* ---- signature field parsing ----------------------------------------------------------- */
 
+/* domain_labels_ok: no label of d is empty (leading, trailing or doubled dots). */
+static bool domain_labels_ok(slice d)
+{
+    if (d.len == 0 || d.ptr[0] == '.' || d.ptr[d.len - 1] == '.') {
+        return false;
+    }
+    for (size_t i = 1; i < d.len; i++) {
+        if (d.ptr[i] == '.' && d.ptr[i - 1] == '.') {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool domain_equal_or_parent(slice sub, slice parent)
 {
     if (slice_eq_ci(sub, parent)) {
@@ -518,6 +532,12 @@ enum dkim_reason dkim_sig_parse(struct arena *a, enum dkim_profile prof, slice v
     }
     if (out->d.len == 0 || out->s.len == 0) {
         SYNTAX("empty d= or s=");
+    }
+    if (!domain_labels_ok(out->d)) {
+        /* §3.5: d= is a domain-name (RFC 5321 sub-domain *("." sub-domain)): no empty
+         * label, so no leading or trailing dot. dkimpy and OpenDKIM fail "example.com."
+         * too (their key query has an empty label). */
+        SYNTAX("d= is not a domain name (empty label)");
     }
     /* c= (default simple/simple for DKIM, §3.5). RFC 8617 §4.1.3: the seal is always
      * relaxed. An AMS without c= is relaxed/relaxed: dkimpy's ARC verifier does so and the

@@ -515,6 +515,26 @@ Test(dkim, key_cache_past_its_limit_hands_out_owned_keys)
     free(rdata);
 }
 
+Test(dkim, d_with_an_empty_label_is_sig_syntax)
+{
+    /* §3.5: d= is a domain-name; "example.com." has an empty last label (dkimpy and
+     * OpenDKIM fail it as well). */
+    static const char *const bad[] = { "example.com.", ".example.com", "example..com" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct tsign p = tsign_defaults();
+        p.d = bad[i];
+        p.i = NULL;
+        char *m = sign(p);
+        struct outcome oc = verify(m);
+        cr_assert_eq(oc.rep.n, 1);
+        cr_assert_eq(oc.rep.sig[0].reason, DKIM_R_SIG_SYNTAX, "d=%s: %s", bad[i],
+                     dkim_reason_name(oc.rep.sig[0].reason));
+        cr_assert_eq(oc.rep.sig[0].result, AV_PERMERROR);
+        arena_free(oc.a);
+        free(m);
+    }
+}
+
 Test(dkim, oversigned_headers_block_added_fields)
 {
     struct tsign p = tsign_defaults();
