@@ -400,7 +400,7 @@ static void body_events(struct canon_sink *s, slice body, bool relaxed)
  * its trailing empty lines cut (and a CRLF added after a last line without one): a region
  * of the message itself, hashed without copying. False (nothing written) for any other
  * body, which takes the general path. */
-bool canon_body_crlf(slice body)
+static bool simple_crlf_body(struct canon_sink *s, slice body, uint64_t *out_len)
 {
     for (size_t p = 0; p < body.len;) {
         const uint8_t *lf = memchr(body.ptr + p, '\n', body.len - p);
@@ -411,14 +411,6 @@ bool canon_body_crlf(slice body)
             return false; /* a bare LF: stored with LF line ends */
         }
         p = (size_t)(lf - body.ptr) + 1;
-    }
-    return true;
-}
-
-static bool simple_crlf_body(struct canon_sink *s, slice body, uint64_t *out_len)
-{
-    if (!canon_body_crlf(body)) {
-        return false;
     }
     size_t n = body.len;
     while (n >= 2 && body.ptr[n - 1] == '\n' && body.ptr[n - 2] == '\r') {

@@ -58,10 +58,6 @@ void canon_header_without(struct canon_sink *s, enum canon_alg alg, slice raw, s
 /* canon_header_relaxed_plain is relaxed canon_header_without as a plain byte loop, for the
  * tests to compare the event-scanning version with. */
 void canon_header_relaxed_plain(struct canon_sink *s, slice raw, slice cut, bool with_crlf);
-/* canon_body_crlf: every LF of body follows a CR (stored with CRLF line ends). The simple
- * form of such a body is a span of it (canon_body then flushes that span uncopied, unless
- * the sink is direct). */
-bool canon_body_crlf(slice body);
 /* canon_body writes the canonical body (§3.4.3, §3.4.4) and returns its length. */
 uint64_t canon_body(struct canon_sink *s, enum canon_alg alg, slice body);
 /* canon_next_event returns the first index in [i, end) where body canonicalization must
