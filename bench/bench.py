@@ -372,7 +372,7 @@ def main():
 def rsa_backend(a, zone):
     """What does the RSA public operation here: authsweep --verbose names it."""
     p = subprocess.run([a.bin, "verify", "-q", "--verbose", "--no-progress", "--dns-snapshot",
-                        zone, "/dev/null"], capture_output=True, text=True)
+                        zone, "-"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
     for part in p.stderr.split(";"):
         if "RSA public-key operation:" in part:
             return part.split(":", 1)[1].strip().splitlines()[0]
