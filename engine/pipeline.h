@@ -1,6 +1,6 @@
 /* pipeline: the stages in order, for one message, and the threads that run them.
  *
- *   1. READ + 2. SPLIT    io/input.c          bytes -> struct input_msg (main thread)
+ *   1. READ + 2. SPLIT    io/input.c          bytes -> struct input_msg (by any worker)
  *   3. PARSE HEADERS      engine/header/      header index, Message-ID, From: domain, date
  *   4. CANONICALIZE+HASH  engine/canon/       inside DKIM's body and header hashing
  *   5. DNS                dns/                through struct dns_resolver
@@ -10,10 +10,12 @@
  *                                             or CSV row); side outputs: aggregate reports,
  *                                             summary (workers), annotated copy (writer)
  *
- * Threads: the main thread reads and splits messages into batches; N workers run stages
- * 3-8 on whole batches, each with its own arena (reset once per message, in pipe_message
- * only) and OpenSSL contexts; one writer thread emits finished batches strictly in input
- * order. At most threads * LIM_INFLIGHT_BATCHES_PER_THREAD batches exist at once, so memory
+ * Threads: N workers run all of the stages. The input is sequential, so one worker at a
+ * time holds the read token and reads and splits a batch (whenever fewer than N + 1 wait),
+ * then goes back to running stages 3-8 on whole batches, each worker with its own arena
+ * (reset once per message, in pipe_message only) and OpenSSL contexts; one writer thread
+ * emits finished batches strictly in input order. At most
+ * threads * LIM_INFLIGHT_BATCHES_PER_THREAD batches exist at once, so memory
  * is bounded by that many batches whatever the archive's size.
  *
  * DNS latency: with an asynchronous resolver a check may answer "pending". The worker then

@@ -136,7 +136,7 @@ static const char usage_verify[] =
     "  --summary FILE          also write the run's counts as JSON: totals and per author\n"
     "                          domain, by DKIM, SPF and DMARC result, disposition and class,\n"
     "                          with the version, options, start time and elapsed time\n"
-    "  --threads N             worker threads (default: the number of online CPUs)\n"
+    "  --threads N             threads that read and verify (default: the online CPUs)\n"
     "  --progress              show a progress line on standard error\n"
     "  --no-progress           never show it (default: shown when stderr is a terminal)\n"
     "  -q, --quiet             no summary on standard error\n"

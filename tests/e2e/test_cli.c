@@ -114,6 +114,23 @@ Test(cli, many_messages_keep_input_order_across_batches_and_threads)
     cr_assert_eq(run(args, &o3), 0);
     cr_assert_eq(count_lines(o1), 1000);
     cr_assert_str_eq(o1, o3);
+    /* Whichever worker holds the read token reads the next batch: from a file and from a
+     * pipe (whose reads are short), with fewer and with many more workers than batches. */
+    static const char *const variants[] = { "--threads 2 many.mbox", "--threads 40 many.mbox",
+                                            "--threads 1 - < many.mbox",
+                                            "--threads 2 - < many.mbox" };
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        char *ov;
+        snprintf(args, sizeof args, "%s %s", zone(), variants[v]);
+        cr_assert_eq(run(args, &ov), 0, "%s", variants[v]);
+        cr_assert_eq(count_lines(ov), 1000, "%s", variants[v]);
+        if (strstr(variants[v], " - <") != NULL) {
+            /* the records name the source "-"; the rest is the same */
+            cr_assert_not_null(strstr(ov, "\"source\":\"-\""), "%s", variants[v]);
+        } else {
+            cr_assert_str_eq(o1, ov, "%s", variants[v]);
+        }
+    }
     char *p = o1;
     for (int i = 0; i < 1000; i++) {
         char want[64];
