@@ -164,6 +164,55 @@ static EVP_PKEY *rsa_inner_key(slice inner)
     return pk;
 }
 
+/* der_uint takes a DER INTEGER (X.690 §8.3) that is positive and minimally encoded from the
+ * front of *s, as its big-endian magnitude without the sign byte. Anything else is left to
+ * OpenSSL's parser (false). */
+static bool der_uint(slice *s, slice *mag)
+{
+    slice v;
+    slice t = *s;
+    if (!der_take(&t, 0x02, &v) || v.len == 0 || (v.ptr[0] & 0x80) != 0) {
+        return false; /* empty or negative */
+    }
+    if (v.ptr[0] == 0) {
+        if (v.len == 1 || (v.ptr[1] & 0x80) == 0) {
+            return false; /* zero, or a redundant leading zero */
+        }
+        slice_skip(&v, 1);
+    }
+    *s = t;
+    *mag = v;
+    return true;
+}
+
+/* rsa_inner_fast: when inner is exactly a DER RSAPublicKey (RFC 8017 §A.1.1) with a positive,
+ * minimally encoded n and e, e below 2^64 and n in the IFMA operation's range, the key for
+ * that operation, with n's bits and e's check done here. NULL leaves the key to OpenSSL's
+ * parser, as before: building an EVP_PKEY and readying it for verification costs ~30 us a
+ * key, which the IFMA operation never uses (the keys of a 20,000-message run: 2.5% of it). */
+static struct rsa_ifma_key *rsa_inner_fast(slice inner, enum sig_key_status *st,
+                                           unsigned *out_bits)
+{
+    slice seq, n, e;
+    slice rest = inner;
+    if (atomic_load(&fast_rsa_off) || !rsa_ifma_available() || !der_take(&rest, 0x30, &seq) ||
+        rest.len != 0 || !der_uint(&seq, &n) || !der_uint(&seq, &e) || seq.len != 0 ||
+        e.len > 8) {
+        return NULL;
+    }
+    uint64_t ev = 0;
+    for (size_t i = 0; i < e.len; i++) {
+        ev = ev << 8 | e.ptr[i];
+    }
+    struct rsa_ifma_key *fk = rsa_ifma_key_new(n.ptr, n.len, ev);
+    if (fk == NULL) {
+        return NULL; /* an even e, or a size the operation does not take: OpenSSL decides */
+    }
+    *out_bits = (unsigned)(n.len * 8) - (unsigned)__builtin_clz(n.ptr[0]) + 24;
+    *st = SIG_KEY_OK; /* e is odd, >= 3 and under 64 bits: rsa_exponent_ok holds */
+    return fk;
+}
+
 /* rsa_fast_key readies the IFMA public operation for an RSA key, or NULL (no IFMA on this
  * CPU, turned off, or a size it does not take): OpenSSL verifies with that key then. */
 static struct rsa_ifma_key *rsa_fast_key(const EVP_PKEY *pk)
@@ -245,7 +294,22 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
 #endif
     } else {
         slice inner;
-        if (spki_rsa_inner(der, &inner)) {
+        bool spki = spki_rsa_inner(der, &inner);
+        /* The SPKI's RSAPublicKey, else a bare one (see below), straight to the IFMA key. */
+        for (int form = spki ? 0 : 1; form < 2; form++) {
+            enum sig_key_status st = SIG_KEY_BAD;
+            struct rsa_ifma_key *fk = rsa_inner_fast(form == 0 ? inner : der, &st, out_bits);
+            if (fk == NULL) {
+                continue;
+            }
+            struct sig_key *k = xcalloc(1, sizeof(*k));
+            k->id = atomic_fetch_add(&next_key_id, 1);
+            k->type = SIG_KEY_RSA;
+            k->ifma = fk;
+            *out = k;
+            return st;
+        }
+        if (spki) {
             pk = rsa_inner_key(inner);
         }
         if (pk == NULL) {
