@@ -15,9 +15,21 @@ $(BUILD)/bench_runner: bench/runner.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) -o $@ $<
 
-bench: $(BUILD)/authsweep $(BUILD)/corpusgen $(BUILD)/opendkim_driver $(BUILD)/bench_runner
+# The reading floor of the peers' ratio ceilings (see the source's comment).
+$(BUILD)/readfloor: bench/readfloor.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE $(OPT) -g $(WARN) -o $@ $<
+
+# authsweep's own verify costs per operation (see the source's comment).
+$(BUILD)/primitives: bench/primitives.c $(BUILD)/libauthsweep.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/libauthsweep.a $(LDLIBS_ALL)
+
+bench: $(BUILD)/authsweep $(BUILD)/corpusgen $(BUILD)/opendkim_driver $(BUILD)/bench_runner \
+       $(BUILD)/readfloor $(BUILD)/primitives
 	/usr/bin/python3 bench/bench.py --bin $(BUILD)/authsweep --corpusgen $(BUILD)/corpusgen \
 	    --opendkim $(BUILD)/opendkim_driver --runner $(BUILD)/bench_runner \
+	    --readfloor $(BUILD)/readfloor --primitives $(BUILD)/primitives \
 	    --n $(BENCH_N) --seed $(BENCH_SEED) \
 	    --out bench/out $(BENCH_ARGS)
 

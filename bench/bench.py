@@ -2,7 +2,9 @@
 """bench: authsweep throughput on a generated corpus, against its peers and the roofline.
 
     bench/bench.py --bin build/authsweep --corpusgen build/corpusgen \
-                   --opendkim build/opendkim_driver [--n 200000] [--seed 1] [--out bench/out]
+                   --opendkim build/opendkim_driver --runner build/bench_runner \
+                   [--readfloor build/readfloor] [--primitives build/primitives] \
+                   [--n 200000] [--seed 1] [--out bench/out]
 
 Steps (one run, same messages throughout):
   1. corpus: bench/out/corpus-n<N>-s<SEED>/ (reused when its meta.json says the same N,
@@ -25,7 +27,9 @@ Steps (one run, same messages throughout):
   5. roofline: `openssl speed` for RSA-1024/2048/4096 and Ed25519 verify and SHA-256; the
      least CPU time the corpus needs (one public-key verify per signature that reaches it,
      SHA-256 over the canonical bodies and signed headers); authsweep's 1-thread CPU time
-     against it, with every check and with DKIM alone.
+     against it, with every check and with DKIM alone; the same at authsweep's own verify
+     prices (bench/primitives.c); and for each peer the ceiling of its ratio: the least CPU
+     its messages need (roofline plus reading the same files, bench/readfloor.c).
 Every command is measured by bench_runner (bench/runner.c: wall clock, and the child's
 rusage: user+sys CPU and peak RSS).
 Writes bench/out/results.json and bench/out/results.md.
@@ -228,6 +232,9 @@ def main():
     ap.add_argument("--corpusgen", required=True)
     ap.add_argument("--opendkim", required=True)
     ap.add_argument("--runner", required=True, help="bench_runner (bench/runner.c)")
+    ap.add_argument("--readfloor", help="readfloor (bench/readfloor.c): the reading floor")
+    ap.add_argument("--primitives", help="primitives (bench/primitives.c): authsweep's own "
+                    "verify costs")
     ap.add_argument("--n", type=int, default=200000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
@@ -341,6 +348,10 @@ def main():
             peers.append({"peer": name, "error": "failed"})
             continue
         m = re.search(r"messages (\d+) signatures (\d+) pass (\d+)", out or "")
+        read_floor = None
+        if a.readfloor:  # open, fstat, read and close each listed file: what every reader pays
+            rf = [run([a.readfloor, lst], stdout="capture") for _ in range(max(a.repeat, 1))]
+            read_floor = min(r[2] for r in rf)
         sub = subset_maildir(a.out, cdir, truth, k)
         # The same verification as the peer (DKIM only), and every check authsweep makes.
         arc, awall, acpu, arss, _ = best_of(a, lambda: authsweep(a, zone, sub, 1, DKIM_ONLY))
@@ -353,7 +364,7 @@ def main():
              "authsweep_cpu_s": acpu, "authsweep_msgs_per_cpu_s": k / acpu,
              "ratio": (k / acpu) / (k / cpu),
              "authsweep_all_checks_cpu_s": fcpu, "authsweep_all_checks_msgs_per_cpu_s": k / fcpu,
-             "ratio_all_checks": (k / fcpu) / (k / cpu)}
+             "ratio_all_checks": (k / fcpu) / (k / cpu), "read_floor_cpu_s": read_floor}
         peers.append(p)
         log("%-10s %d msgs: %.0f msg/CPU-s (authsweep DKIM only %.0f, all checks %.0f): "
             "authsweep is %.1fx (%.1fx); passes %s (truth %d)"
@@ -370,6 +381,28 @@ def main():
     one = [r for r in runs if r["input"] == "mbox" and r["threads"] == 1][0]
     rl["authsweep_1thread_cpu_s"] = one["cpu_s"]
     rl["fraction"] = rl["min_cpu_seconds"] / one["cpu_s"]
+    if a.primitives:
+        own = json.loads(subprocess.run([a.primitives, "1"], capture_output=True, text=True,
+                                        check=True).stdout)
+        rl["authsweep_verify_s"] = own
+        rlo = roofline(truth, own, sha)
+        rl["own_pk_seconds"] = rlo["pk_seconds"]
+        rl["own_min_cpu_seconds"] = rlo["min_cpu_seconds"]
+    # The ceiling of each peer ratio: the least CPU any verifier needs for the peer's
+    # messages (their public-key verifies and SHA-256 at OpenSSL's prices, and at
+    # authsweep's own where measured, plus reading the same files), against the peer's time.
+    for p in peers:
+        if "error" in p or p.get("read_floor_cpu_s") is None:
+            continue
+        sub = truth[:p["messages"]]
+        fl = roofline(sub, verify, sha)["min_cpu_seconds"] + p["read_floor_cpu_s"]
+        p["floor_openssl_cpu_s"] = fl
+        p["ceiling_ratio_openssl"] = p["cpu_s"] / fl
+        if a.primitives:
+            flo = roofline(sub, rl["authsweep_verify_s"], sha)["min_cpu_seconds"] + \
+                p["read_floor_cpu_s"]
+            p["floor_own_cpu_s"] = flo
+            p["ceiling_ratio_own"] = p["cpu_s"] / flo
     dk = pick("mbox", 1, "io_uring, DKIM only")
     rl["authsweep_1thread_dkim_only_cpu_s"] = dk["cpu_s"]
     rl["fraction_dkim_only"] = rl["min_cpu_seconds"] / dk["cpu_s"]
@@ -489,6 +522,18 @@ def render_md(res, total_bytes, n_sigs):
     L.append("")
     L.append("DKIM only: `--no-spf --no-dmarc --no-arc`, the verification the peers do; all "
              "checks: authsweep's defaults (DKIM, SPF, DMARC and ARC).")
+    ceil = [p for p in res["peers"] if "ceiling_ratio_openssl" in p]
+    if ceil:
+        L.append("")
+        L.append("Ceiling of each ratio: the least CPU any verifier needs for the peer's "
+                 "messages, their public-key verifies and SHA-256 (roofline, below) plus "
+                 "opening and reading the same files (bench/readfloor.c), against the peer's "
+                 "CPU time: " + "; ".join(
+                     "%s %.1fx at OpenSSL's prices%s (reading %.2f CPU s)"
+                     % (p["peer"], p["ceiling_ratio_openssl"],
+                        ", %.1fx at authsweep's" % p["ceiling_ratio_own"]
+                        if "ceiling_ratio_own" in p else "", p["read_floor_cpu_s"])
+                     for p in ceil) + ".")
     rl = res["roofline"]
     v = rl["openssl_verify_s"]
     L.append("")
@@ -505,6 +550,18 @@ def render_md(res, total_bytes, n_sigs):
                 rl["min_cpu_seconds"], rl["roofline_msgs_per_cpu_s"],
                 rl["authsweep_1thread_cpu_s"], 100 * rl["fraction"],
                 rl["authsweep_1thread_dkim_only_cpu_s"], 100 * rl["fraction_dkim_only"]))
+    if "authsweep_verify_s" in rl:
+        o = rl["authsweep_verify_s"]
+        L.append("")
+        L.append("At authsweep's own prices (bench/primitives.c, %s: verify RSA-1024 %.1f us, "
+                 "RSA-2048 %.1f us, RSA-4096 %.1f us, Ed25519 %.1f us; SHA-256 still at "
+                 "OpenSSL's) the same work needs %.1f CPU s; authsweep's single thread takes "
+                 "%.0f%% more with every check, %.0f%% more verifying DKIM alone."
+                 % (o["backend"], o["rsa1024"] * 1e6, o["rsa2048"] * 1e6, o["rsa4096"] * 1e6,
+                    o["ed25519"] * 1e6, rl["own_min_cpu_seconds"],
+                    100 * (rl["authsweep_1thread_cpu_s"] / rl["own_min_cpu_seconds"] - 1),
+                    100 * (rl["authsweep_1thread_dkim_only_cpu_s"] / rl["own_min_cpu_seconds"]
+                           - 1)))
     L.append("")
     L.append("Bench wall time: %.0f s; 1-minute load average %.1f at the start, %.1f at the end "
              "(a shared machine: other jobs skew the figures). Command: `%s`"
