@@ -1,6 +1,7 @@
 # tsan-pipeline: the whole program under ThreadSanitizer (Criterion cannot run under TSan,
-# Snaipe/Criterion#274, so the program itself is the test): worker threads taking turns at reading (the read token) and
-# the ordered writer, the shared key, SPF, DMARC and DNS caches, with --threads 4 over a
+# Snaipe/Criterion#274, so the program itself is the test): worker threads taking turns
+# at reading (the read token), the ordered writer, the shared key, SPF, DMARC and DNS
+# caches, with --threads 4 over a
 # multi-batch archive, from the snapshot and from live DNS (which parks messages and re-runs
 # them across threads). mimalloc is not instrumented, so the arena and xmalloc family come
 # from tests/fuzz/arena_asan.c (libc malloc) in this build. Both runs must equal the plain
