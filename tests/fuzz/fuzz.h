@@ -30,6 +30,7 @@ int fuzz_received_one(const uint8_t *data, size_t size);
 int fuzz_authres_one(const uint8_t *data, size_t size);
 int fuzz_dmarc_one(const uint8_t *data, size_t size);
 int fuzz_rsa_one(const uint8_t *data, size_t size);
+int fuzz_keyder_one(const uint8_t *data, size_t size);
 
 /* FUZZ_CHECK aborts with the location when an invariant does not hold: the fuzzer reports
  * it as a crash, the regression test as a failed (crashed) test. */
