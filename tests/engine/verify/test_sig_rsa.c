@@ -147,7 +147,9 @@ static size_t rsa_pub(uint8_t *out, const uint8_t *n, size_t nl, const uint8_t *
     uint8_t ints[1200], *o = ints;
     o = der_put(o, 0x02, n, nl, false);
     o = der_put(o, 0x02, e, el, false);
-    memcpy(o, tail, tl);
+    if (tl > 0) {
+        memcpy(o, tail, tl);
+    }
     o += tl;
     uint8_t seq[1300];
     size_t sl = (size_t)(der_put(seq, 0x30, ints, (size_t)(o - ints), false) - seq);
