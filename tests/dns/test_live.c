@@ -512,6 +512,40 @@ Test(livedns, verify_sample_live_equals_snapshot_and_its_recording_replays_ident
     free(snap);
 }
 
+/* Many batches over live DNS: messages parked on lookups while the same worker also takes
+ * its turns at reading (the read token), with one thread and with two. */
+Test(livedns, many_batches_live_with_one_and_two_threads_equal_the_snapshot)
+{
+    char tmpl[] = "/tmp/authsweep-live-XXXXXX", cmd[16384];
+    cr_assert_not_null(mkdtemp(tmpl));
+    const char *bin = test_bin(), *root = test_root_dir();
+    unsigned port = live_port("main");
+    snprintf(cmd, sizeof cmd,
+             "for i in $(seq 30); do cat '%s/datasets/sample/sample.mbox'; done > '%s/many.mbox'",
+             root, tmpl);
+    char *none = run_out(cmd);
+    free(none);
+    snprintf(cmd, sizeof cmd,
+             "'%s' verify -q --as-of 1700000000 --dns-snapshot '%s/datasets/sample/sample.zone' "
+             "'%s/many.mbox'",
+             bin, root, tmpl);
+    char *snap = run_out(cmd);
+    for (int threads = 1; threads <= 2; threads++) {
+        snprintf(cmd, sizeof cmd,
+                 "'%s' verify -q --as-of 1700000000 --threads %d --resolver 127.0.0.1#%u "
+                 "'%s/many.mbox'",
+                 bin, threads, port, tmpl);
+        char *live = run_out(cmd);
+        cr_assert_str_eq(live, snap, "live DNS with %d thread(s) differs from the snapshot",
+                         threads);
+        free(live);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+    char *out = run_out(cmd);
+    free(out);
+    free(snap);
+}
+
 /* ---- the RFC 7208 / 4408 SPF suites, each scenario served by NSD in turn --------------- */
 
 struct flag_resolver {
