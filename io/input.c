@@ -80,25 +80,34 @@ static char *str_fmt(const char *fmt, ...)
     return s;
 }
 
+/* path_len: the length of a trusted C string (a path from the command line or readdir,
+ * never message data), which the kernel bounds by PATH_MAX per component walk anyway. */
+static size_t path_len(const char *s)
+{
+    return strnlen(s, SIZE_MAX / 2);
+}
+
 /* arena_str copies a trusted C string into the arena (paths live until input_close). */
 static const char *arena_str(struct arena *a, const char *s)
 {
-    int n = snprintf(NULL, 0, "%s", s);
-    size_t len = n < 0 ? 0 : (size_t)n;
+    size_t len = path_len(s);
     char *d = arena_alloc(a, len + 1);
     memcpy(d, s, len + 1);
     return d;
 }
 
+/* path_join: dir "/" name in the arena; called once per file of a folder, so plain copies
+ * (three snprintf calls here were 2.5% of a run over a Maildir). */
 static const char *path_join(struct arena *a, const char *dir, const char *name)
 {
-    int n = snprintf(NULL, 0, "%s", dir);
-    size_t dl = n < 0 ? 0 : (size_t)n;
-    const char *sep = (dl > 0 && dir[dl - 1] == '/') ? "" : "/";
-    int m = snprintf(NULL, 0, "%s%s%s", dir, sep, name);
-    size_t len = m < 0 ? 0 : (size_t)m;
-    char *d = arena_alloc(a, len + 1);
-    snprintf(d, len + 1, "%s%s%s", dir, sep, name);
+    size_t dl = path_len(dir), nl = path_len(name);
+    size_t sep = (dl > 0 && dir[dl - 1] == '/') ? 0 : 1;
+    char *d = arena_alloc(a, dl + sep + nl + 1);
+    memcpy(d, dir, dl);
+    if (sep) {
+        d[dl] = '/';
+    }
+    memcpy(d + dl + sep, name, nl + 1);
     return d;
 }
 
