@@ -1156,8 +1156,21 @@ struct input_set {
     struct input_chunk *cb[2]; /* the read buffers (counted: messages may point into them) */
     uint8_t *chunk[2];         /* cb[k]->data */
     size_t path_errors;
-    uint64_t bytes_read, bytes_total;
+    /* Written by the worker holding the read token, read by the writer for the progress
+     * line: atomic (relaxed; it is only a count). */
+    _Atomic uint64_t bytes_read;
+    uint64_t bytes_total;
 };
+
+static void count_read(struct input_set *s, uint64_t n)
+{
+    atomic_fetch_add_explicit(&s->bytes_read, n, memory_order_relaxed);
+}
+
+static void uncount_read(struct input_set *s, uint64_t n)
+{
+    atomic_fetch_sub_explicit(&s->bytes_read, n, memory_order_relaxed);
+}
 
 static void path_error(struct input_set *s, const char *path, const char *detail)
 {
@@ -1193,7 +1206,7 @@ static bool read_rest(struct input_set *s, int fd, uint8_t *buf, size_t *got, si
             return false;
         }
         *got += (size_t)r.res;
-        s->bytes_read += (uint64_t)r.res;
+        count_read(s, (uint64_t)r.res);
     }
     return true;
 }
@@ -1250,7 +1263,7 @@ static enum plan pfile_plan(struct input_set *s, struct pfile *pf, size_t *budge
         return PLAN_DONE;
     }
     if (pf->it.kind == WI_MAILDIR_MSG && pf->size > max) {
-        s->bytes_read += pf->size; /* consumed unread */
+        count_read(s, pf->size); /* consumed unread */
         pfile_fail(pf, PF_TOO_BIG, str_fmt("message of %llu bytes is over the limit of %zu bytes",
                                            (unsigned long long)pf->size, max));
         return PLAN_DONE;
@@ -1276,7 +1289,7 @@ static void pfile_classify(struct input_set *s, struct pfile *pf)
         return;
     }
     pf->got = (size_t)r->res;
-    s->bytes_read += pf->got;
+    count_read(s, pf->got);
     if (!read_rest(s, pf->fd, pf->buf, &pf->got, pf->want, pf->size, &err)) {
         pfile_fail(pf, PF_READ_ERR, err);
         return;
@@ -1294,13 +1307,13 @@ static void pfile_classify(struct input_set *s, struct pfile *pf)
         pfile_fail(pf, PF_NONE, NULL);
         return;
     } else if (k == SNIFF_MBOX) {
-        s->bytes_read -= pf->got; /* the stream reads it again from the start */
+        uncount_read(s, pf->got); /* the stream reads it again from the start */
         xfree(pf->buf);
         pf->buf = NULL;
         pf->state = PF_MBOX;
         return;
     } else if (pf->size > s->o.max_message_bytes) {
-        s->bytes_read += pf->size - pf->got;
+        count_read(s, pf->size - pf->got);
         pfile_fail(pf, PF_TOO_BIG, str_fmt("message of %llu bytes is over the limit of %zu bytes",
                                            (unsigned long long)pf->size, s->o.max_message_bytes));
         return;
@@ -1488,7 +1501,7 @@ static bool mbox_fill_stream(struct input_set *s, struct mbox *m)
     m->base += m->len;
     m->len = got;
     m->pos = 0;
-    s->bytes_read += (uint64_t)got;
+    count_read(s, (uint64_t)got);
     return true;
 }
 
@@ -1513,7 +1526,7 @@ static bool mbox_fill(struct input_set *s, struct mbox *m)
                                    (unsigned long long)m->next_off);
         return false;
     }
-    s->bytes_read += (uint64_t)res;
+    count_read(s, (uint64_t)res);
     m->cur = k;
     m->base = m->req[k].offset;
     m->len = (size_t)res;
@@ -1633,7 +1646,7 @@ static void stream_message(struct input_set *s, int fd, size_t head, const char 
             break;
         }
         total += (uint64_t)n;
-        s->bytes_read += (uint64_t)n;
+        count_read(s, (uint64_t)n);
         if (!too_big && total > max) {
             too_big = true; /* stop holding it: only count from here on */
             xfree(buf);
@@ -1677,7 +1690,7 @@ static bool stream_start(struct input_set *s, const char *path, struct input_msg
             break;
         }
         head += (size_t)n;
-        s->bytes_read += (uint64_t)n;
+        count_read(s, (uint64_t)n);
     }
     const struct compress_magic *c;
     bool ret = false;
@@ -1838,7 +1851,7 @@ size_t input_path_errors(const struct input_set *s)
 
 uint64_t input_bytes_read(const struct input_set *s)
 {
-    return s->bytes_read;
+    return atomic_load_explicit(&s->bytes_read, memory_order_relaxed);
 }
 
 uint64_t input_bytes_total(const struct input_set *s)

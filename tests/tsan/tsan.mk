@@ -5,7 +5,8 @@
 # multi-batch archive, from the snapshot and from live DNS (which parks messages and re-runs
 # them across threads). mimalloc is not instrumented, so the arena and xmalloc family come
 # from tests/fuzz/arena_asan.c (libc malloc) in this build. Both runs must equal the plain
-# build's records.
+# build's records. The progress line is on (--progress): the writer thread reads the input's
+# byte count while a worker reads the input.
 TSANP_BUILD ?= build-tsanp
 TSANP_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSANP_SRCS = $(filter-out engine/core/arena.c,$(LIB_SRCS)) tests/fuzz/arena_asan.c $(BIN_SRCS)
@@ -23,8 +24,9 @@ tsan-pipeline: $(BUILD)/authsweep
 	    --dns-snapshot datasets/sample/sample.zone $(TSANP_BUILD)/run/many.mbox \
 	    > $(TSANP_BUILD)/run/plain.jsonl
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(TSANP_BUILD)/authsweep verify -q --threads 4 \
-	    --as-of 1700000000 --dns-snapshot datasets/sample/sample.zone \
-	    $(TSANP_BUILD)/run/many.mbox > $(TSANP_BUILD)/run/tsan.jsonl
+	    --progress --as-of 1700000000 --dns-snapshot datasets/sample/sample.zone \
+	    $(TSANP_BUILD)/run/many.mbox > $(TSANP_BUILD)/run/tsan.jsonl 2> $(TSANP_BUILD)/run/tsan.err \
+	    || { cat $(TSANP_BUILD)/run/tsan.err; exit 1; }
 	cmp $(TSANP_BUILD)/run/plain.jsonl $(TSANP_BUILD)/run/tsan.jsonl
 	@if test -f $(LIVE_DNS_DIR)/main/port && \
 	    kill -0 "$$(cat $(LIVE_DNS_DIR)/main/nsd.pid 2>/dev/null)" 2>/dev/null; then \
