@@ -771,7 +771,7 @@ static struct batch *batch_new(void)
 
 static bool stopping(const struct pipe_control *ctl, struct pipe_shared *sh)
 {
-    if (ctl && ctl->stop && *ctl->stop) {
+    if (ctl && ctl->stop && atomic_load_explicit(ctl->stop, memory_order_relaxed)) {
         return true;
     }
     pthread_mutex_lock(&sh->lock);
@@ -804,8 +804,10 @@ static struct batch *read_batch(struct pipe_shared *sh, bool *end)
             *end = true;
             break;
         }
-        if (!input_next(sh->in, &m)) {
-            *end = true;
+        /* A live feed that pauses: what has come so far goes on at once. */
+        bool would_block = false;
+        if (!(b->n > 0 ? input_next_nowait(sh->in, &m, &would_block) : input_next(sh->in, &m))) {
+            *end = !would_block;
             break;
         }
         if (ctl && sh->n_read < ctl->skip) {
@@ -823,6 +825,9 @@ static struct batch *read_batch(struct pipe_shared *sh, bool *end)
         sh->n_read++;
         b->msgs[b->n++] = m;
         b->bytes += m.raw.len;
+    }
+    if (sh->interrupted || sh->mismatch) {
+        input_stop_reading(sh->in); /* no read may outlive this thread */
     }
     return b;
 }
@@ -858,12 +863,17 @@ enum worker_step { STEP_READ, STEP_BATCH, STEP_PARKED, STEP_EXIT };
 /* next_step chooses a worker's next step, waiting if there is none (lock held). Reading
  * comes first while fewer than read_ahead batches wait, so a worker that finishes a batch
  * finds the next one ready; then new batches (unless the worker already holds its limit
- * of parked ones); then the parked batches. */
+ * of parked ones); then the parked batches. But a live feed that has nothing to give is
+ * read only by a worker with nothing else to do: reading would wait there, holding up the
+ * batches queued or parked. (input_would_block touches the input's state: safe here, as
+ * nobody holds the read token and the lock orders this after the last reader.) */
 static enum worker_step next_step(struct pipe_shared *sh, size_t n_held, struct batch **out)
 {
     for (;;) {
+        bool other_work = (sh->queue_head != NULL && n_held < LIM_PARKED_BATCHES_PER_WORKER) ||
+                          n_held > 0;
         if (!sh->reading_finished && !sh->reader_busy && sh->inflight < sh->cap &&
-            sh->queue_len < sh->read_ahead) {
+            sh->queue_len < sh->read_ahead && (!other_work || !input_would_block(sh->in))) {
             sh->reader_busy = true;
             return STEP_READ;
         }

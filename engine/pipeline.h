@@ -27,6 +27,7 @@
 #ifndef AUTHSWEEP_PIPELINE_H
 #define AUTHSWEEP_PIPELINE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -172,7 +173,7 @@ struct pipe_progress {
 };
 
 struct pipe_control {
-    volatile const int *stop;
+    const atomic_int *stop;
     uint64_t skip;
     bool (*skip_check)(void *ctx, uint64_t n, const struct input_msg *m);
     void *ctx;

@@ -1552,11 +1552,25 @@ static void mbox_stop(struct input_set *s)
     m->active = false;
 }
 
-/* mbox_next yields the stream's next message. False when the stream is over. */
-static bool mbox_next(struct input_set *s, struct input_msg *out)
+/* stream_idle: the mbox is a stream whose chunk is used up and which has no byte ready. */
+static bool stream_idle(const struct mbox *m)
+{
+    return m->active && !m->seekable && !m->eof && m->pos == m->len && m->stream_errno == 0 &&
+           !stream_ready(m->fd);
+}
+
+/* mbox_next yields the stream's next message. False when the stream is over, or (nowait)
+ * with *would_block set when it would have to wait for a stream; the next call goes on
+ * where this one stopped. */
+static bool mbox_next(struct input_set *s, struct input_msg *out, bool nowait,
+                      bool *would_block)
 {
     struct mbox *m = &s->mb;
     for (;;) {
+        if (nowait && stream_idle(m)) {
+            *would_block = true;
+            return false;
+        }
         if (m->pos == m->len && !m->eof && !mbox_fill(s, m)) {
             m->eof = true;
         }
@@ -1822,12 +1836,17 @@ struct input_set *input_open(const char *const *paths, size_t n_paths,
     return s;
 }
 
-bool input_next(struct input_set *s, struct input_msg *out)
+static bool next_message(struct input_set *s, struct input_msg *out, bool nowait,
+                         bool *would_block)
 {
+    *would_block = false;
     for (;;) {
         if (s->mb.active) {
-            if (mbox_next(s, out)) {
+            if (mbox_next(s, out, nowait, would_block)) {
                 return true;
+            }
+            if (*would_block) {
+                return false;
             }
             mbox_stop(s);
             continue;
@@ -1841,6 +1860,29 @@ bool input_next(struct input_set *s, struct input_msg *out)
         if (!batch_fill(s)) {
             return false;
         }
+    }
+}
+
+bool input_next(struct input_set *s, struct input_msg *out)
+{
+    bool would_block;
+    return next_message(s, out, false, &would_block);
+}
+
+bool input_next_nowait(struct input_set *s, struct input_msg *out, bool *would_block)
+{
+    return next_message(s, out, true, would_block);
+}
+
+bool input_would_block(const struct input_set *s)
+{
+    return stream_idle(&s->mb);
+}
+
+void input_stop_reading(struct input_set *s)
+{
+    if (s->mb.active) {
+        mbox_stop(s); /* waits for the read-ahead */
     }
 }
 

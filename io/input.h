@@ -75,6 +75,19 @@ struct input_set *input_open(const char *const *paths, size_t n_paths,
 /* input_next fills *out with the next message and returns true, or returns false at the
  * end of all inputs. The caller owns out->data afterwards. */
 bool input_next(struct input_set *s, struct input_msg *out);
+/* input_next_nowait is input_next that does not wait for a pipe, socket, fifo or terminal
+ * (a live feed between messages): when the next message would need bytes the stream has
+ * not delivered yet, it returns false with *would_block set, and a later call goes on from
+ * there. Regular files are read as by input_next. */
+bool input_next_nowait(struct input_set *s, struct input_msg *out, bool *would_block);
+/* input_would_block: true when input_next would now wait for such a stream (its last
+ * bytes are used up and no more are ready). Never true for regular files. */
+bool input_would_block(const struct input_set *s);
+/* input_stop_reading ends reading early (an interrupt, a refused resume, a failed output):
+ * it waits for any read still in flight, so that none outlives the thread that started it
+ * (the kernel ties an io_uring request to its submitter). input_next must not be called
+ * afterwards; input_close still must. */
+void input_stop_reading(struct input_set *s);
 /* input_path_errors counts the path-level errors so far (exit status 1 if non-zero). */
 size_t input_path_errors(const struct input_set *s);
 /* input_bytes_read counts the bytes read so far (for progress). */

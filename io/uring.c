@@ -1,6 +1,12 @@
 /* uring.c: the io_uring read backend, the only file that includes liburing.
  *
- * One ring per reader (rings are single-submitter objects), set up once per input_set.
+ * One ring per input_set, used by one thread at a time: the pipeline's workers take turns
+ * at reading (engine/pipeline.c, the read token), handing the ring over under a mutex, so
+ * liburing's ring state is never touched by two threads at once. Hence no
+ * IORING_SETUP_SINGLE_ISSUER or DEFER_TASKRUN here (both tie the ring to one task), and no
+ * registered ring fd (per thread). The kernel ties each request to the thread that
+ * submitted it, which must not exit while it is in flight: a reader that stops early drains
+ * its read-ahead first (input_stop_reading), and workers exit only once reading is done.
  * submit queues one SQE per request and hands them all to the kernel in one
  * io_uring_submit (or io_uring_submit_and_wait when the caller wants the whole batch);
  * each CQE carries its request pointer as user_data. Requests may complete in any order;

@@ -2,6 +2,7 @@
  * Everything that judges messages lives in the engine; this file only connects it. */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -182,15 +183,17 @@ static void progress_draw(void *ctx, uint64_t msgs, uint64_t bytes, uint64_t tot
     fflush(stderr);
 }
 
-/* The only process-wide mutable state: set by the signal handler, polled by the reader. */
-static volatile int g_stop;
+/* The only process-wide mutable state: set by the signal handler (on whichever thread
+ * the kernel picks), polled by the worker holding the read token. A lock-free atomic, so
+ * both are defined behaviour (C11 §7.14.1.1, §5.1.2.4). */
+static atomic_int g_stop;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be lock-free for a handler");
 
 static void on_signal(int sig)
 {
-    if (g_stop) {
+    if (atomic_exchange_explicit(&g_stop, 1, memory_order_relaxed)) {
         _exit(128 + sig); /* a second signal: at once */
     }
-    g_stop = 1;
 }
 
 static void install_signals(void)

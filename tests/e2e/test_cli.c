@@ -250,6 +250,28 @@ Test(cli, stdin_message_is_read)
     cr_assert_not_null(strstr(out, "\"from_domain\":\"example.com\""), "%s", out);
 }
 
+/* A live feed (a fifo kept open after its messages): the records of the messages that are
+ * complete come out while the feed waits, with one worker too (it must not sit in a read
+ * holding them back); the last one, which only the end of the feed completes, after it. */
+Test(cli, a_paused_feed_gets_its_complete_messages_verified_at_once)
+{
+    for (int threads = 1; threads <= 2; threads++) {
+        char cmd[4096], *out;
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' || exit 1; rm -f feed rc out.jsonl; mkfifo feed || exit 1; "
+                 "{ timeout 60 '%s' verify -q --no-progress --threads %d %s feed > out.jsonl "
+                 "2>err.txt; echo $? > rc; } & "
+                 "exec 3> '%s/feed'; cat '%s/datasets/sample/sample.mbox' >&3; n=0; "
+                 "for i in $(seq 300); do n=$(wc -l < out.jsonl); [ $n -ge 10 ] && break; "
+                 "sleep 0.1; done; echo early $n; exec 3>&-; wait; "
+                 "echo final $(wc -l < out.jsonl) rc $(cat rc)",
+                 dir, test_bin(), threads, zone(), dir, test_root_dir());
+        cr_assert_eq(test_run(cmd, &out, NULL), 0);
+        test_keep(out);
+        cr_assert_str_eq(out, "early 10\nfinal 11 rc 0\n", "--threads %d: %s", threads, out);
+    }
+}
+
 Test(cli, help_documents_every_option)
 {
     char cmd[1024], *out;

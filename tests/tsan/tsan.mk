@@ -28,6 +28,21 @@ tsan-pipeline: $(BUILD)/authsweep
 	    $(TSANP_BUILD)/run/many.mbox > $(TSANP_BUILD)/run/tsan.jsonl 2> $(TSANP_BUILD)/run/tsan.err \
 	    || { cat $(TSANP_BUILD)/run/tsan.err; exit 1; }
 	cmp $(TSANP_BUILD)/run/plain.jsonl $(TSANP_BUILD)/run/tsan.jsonl
+	@# SIGINT mid-run: the handler's flag is read by whichever worker reads (exit 3, and the
+	@# records written are the first ones of a whole run, in order).
+	@for i in $$(seq 10); do cat $(TSANP_BUILD)/run/many.mbox; done > $(TSANP_BUILD)/run/more.mbox
+	@$(BUILD)/authsweep verify -q --threads 1 --as-of 1700000000 \
+	    --dns-snapshot datasets/sample/sample.zone $(TSANP_BUILD)/run/more.mbox \
+	    > $(TSANP_BUILD)/run/more-plain.jsonl
+	@TSAN_OPTIONS=halt_on_error=1:exitcode=66 $(TSANP_BUILD)/authsweep verify -q --threads 4 \
+	    --as-of 1700000000 --dns-snapshot datasets/sample/sample.zone \
+	    $(TSANP_BUILD)/run/more.mbox > $(TSANP_BUILD)/run/int.jsonl 2> $(TSANP_BUILD)/run/int.err & \
+	pid=$$!; sleep 1; kill -INT $$pid; wait $$pid; rc=$$?; \
+	n=$$(wc -l < $(TSANP_BUILD)/run/int.jsonl); \
+	if [ $$rc != 3 ] && [ $$rc != 0 ]; then cat $(TSANP_BUILD)/run/int.err; \
+	    echo "tsan-pipeline: SIGINT run exited $$rc"; exit 1; fi; \
+	head -n $$n $(TSANP_BUILD)/run/more-plain.jsonl | cmp - $(TSANP_BUILD)/run/int.jsonl && \
+	echo "tsan-pipeline: SIGINT after 1 s: exit $$rc, $$n records, in order"
 	@if test -f $(LIVE_DNS_DIR)/main/port && \
 	    kill -0 "$$(cat $(LIVE_DNS_DIR)/main/nsd.pid 2>/dev/null)" 2>/dev/null; then \
 	    echo "tsan-pipeline: live DNS on 127.0.0.1#$$(cat $(LIVE_DNS_DIR)/main/port)"; \
