@@ -7,7 +7,8 @@
  * bench.py prices the corpus's verifications with these beside `openssl speed`'s, for the
  * ceiling a verifier paying authsweep's own prices could reach against each peer. Each
  * figure is the time of sig_verify on a good signature (the whole check: the public
- * operation and the encode-and-compare), measured over SECONDS (default 1) per key size. */
+ * operation and the encode-and-compare), the best of three windows that together last
+ * SECONDS (default 1) per key size. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,20 +39,28 @@ static double per_op(enum sig_key_type type, unsigned bits, double seconds)
         fprintf(stderr, "primitives: %u-bit key failed\n", bits);
         exit(1);
     }
-    unsigned long n = 0;
-    double t0 = now(), t1;
-    do {
-        for (int i = 0; i < 64; i++) {
-            if (!sig_verify(k, SIG_SHA256, dg, sizeof dg, slice_make(sg, sl))) {
-                exit(1);
+    /* The best of three windows: on a shared machine another job only ever adds time. */
+    double best = 0;
+    for (int w = 0; w < 3; w++) {
+        unsigned long n = 0;
+        double t0 = now(), t1;
+        do {
+            for (int i = 0; i < 64; i++) {
+                if (!sig_verify(k, SIG_SHA256, dg, sizeof dg, slice_make(sg, sl))) {
+                    exit(1);
+                }
             }
+            n += 64;
+            t1 = now();
+        } while (t1 - t0 < seconds / 3);
+        double per = (t1 - t0) / (double)n;
+        if (w == 0 || per < best) {
+            best = per;
         }
-        n += 64;
-        t1 = now();
-    } while (t1 - t0 < seconds);
+    }
     sig_key_free(k);
     sig_privkey_free(pk);
-    return (t1 - t0) / (double)n;
+    return best;
 }
 
 int main(int argc, char **argv)
