@@ -187,11 +187,12 @@ static bool der_uint(slice *s, slice *mag)
 
 /* rsa_inner_fast: when inner is exactly a DER RSAPublicKey (RFC 8017 §A.1.1) with a positive,
  * minimally encoded n and e, e below 2^64 and n in the IFMA operation's range, the key for
- * that operation, with n's bits and e's check done here. NULL leaves the key to OpenSSL's
- * parser, as before: building an EVP_PKEY and readying it for verification costs ~30 us a
- * key, which the IFMA operation never uses (the keys of a 20,000-message run: 2.5% of it). */
-static struct rsa_ifma_key *rsa_inner_fast(slice inner, enum sig_key_status *st,
-                                           unsigned *out_bits)
+ * that operation (a usable key: rsa_ifma_key_new takes only odd e >= 3, which
+ * rsa_exponent_ok accepts), with n's bits. NULL leaves the key to OpenSSL's parser and
+ * public operation: building an EVP_PKEY and readying it for verification costs ~30 us a
+ * key, which the IFMA operation never uses (the keys of a 20,000-message run: 2.5% of it).
+ * Real keys are strict DER, so every other encoding is left to OpenSSL whole. */
+static struct rsa_ifma_key *rsa_inner_fast(slice inner, unsigned *out_bits)
 {
     slice seq, n, e;
     slice rest = inner;
@@ -209,34 +210,6 @@ static struct rsa_ifma_key *rsa_inner_fast(slice inner, enum sig_key_status *st,
         return NULL; /* an even e, or a size the operation does not take: OpenSSL decides */
     }
     *out_bits = (unsigned)(n.len * 8) - (unsigned)__builtin_clz(n.ptr[0]) + 24;
-    *st = SIG_KEY_OK; /* e is odd, >= 3 and under 64 bits: rsa_exponent_ok holds */
-    return fk;
-}
-
-/* rsa_fast_key readies the IFMA public operation for an RSA key, or NULL (no IFMA on this
- * CPU, turned off, or a size it does not take): OpenSSL verifies with that key then. */
-static struct rsa_ifma_key *rsa_fast_key(const EVP_PKEY *pk)
-{
-    if (atomic_load(&fast_rsa_off) || !rsa_ifma_available()) {
-        return NULL;
-    }
-    BIGNUM *n = NULL, *e = NULL;
-    struct rsa_ifma_key *fk = NULL;
-    uint8_t nb[LIM_RSA_MAX_BITS / 8];
-    if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
-        EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) == 1 && BN_num_bits(e) <= 64 &&
-        BN_num_bytes(n) <= (int)sizeof(nb)) {
-        uint64_t ev = 0;
-        uint8_t eb[8];
-        int el = BN_bn2bin(e, eb);
-        for (int i = 0; i < el; i++) {
-            ev = ev << 8 | eb[i];
-        }
-        int nl = BN_bn2bin(n, nb);
-        fk = rsa_ifma_key_new(nb, (size_t)nl, ev);
-    }
-    BN_free(n);
-    BN_free(e);
     return fk;
 }
 
@@ -272,6 +245,14 @@ static bool rsa_fast_verify(const struct rsa_ifma_key *fk, enum sig_hash_alg alg
            memcmp(m + 3 + ps + plen, digest, hlen) == 0;
 }
 
+static struct sig_key *key_new(enum sig_key_type type)
+{
+    struct sig_key *k = xcalloc(1, sizeof(*k));
+    k->id = atomic_fetch_add(&next_key_id, 1);
+    k->type = type;
+    return k;
+}
+
 enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_key **out,
                                   unsigned *out_bits)
 {
@@ -282,9 +263,7 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
         }
 #ifdef HAVE_LIBSODIUM
         /* Verified by libsodium (see sig_verify): the raw key is all it needs. */
-        struct sig_key *k = xcalloc(1, sizeof(*k));
-        k->id = atomic_fetch_add(&next_key_id, 1);
-        k->type = SIG_KEY_ED25519;
+        struct sig_key *k = key_new(SIG_KEY_ED25519);
         memcpy(k->ed25519, der.ptr, 32);
         *out = k;
         *out_bits = 256;
@@ -295,19 +274,13 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
     } else {
         slice inner;
         bool spki = spki_rsa_inner(der, &inner);
-        /* The SPKI's RSAPublicKey, else a bare one (see below), straight to the IFMA key. */
-        for (int form = spki ? 0 : 1; form < 2; form++) {
-            enum sig_key_status st = SIG_KEY_BAD;
-            struct rsa_ifma_key *fk = rsa_inner_fast(form == 0 ? inner : der, &st, out_bits);
-            if (fk == NULL) {
-                continue;
-            }
-            struct sig_key *k = xcalloc(1, sizeof(*k));
-            k->id = atomic_fetch_add(&next_key_id, 1);
-            k->type = SIG_KEY_RSA;
+        /* The SPKI's RSAPublicKey, or a bare one (see below), straight to the IFMA key. */
+        struct rsa_ifma_key *fk = rsa_inner_fast(spki ? inner : der, out_bits);
+        if (fk != NULL) {
+            struct sig_key *k = key_new(SIG_KEY_RSA);
             k->ifma = fk;
             *out = k;
-            return st;
+            return SIG_KEY_OK;
         }
         if (spki) {
             pk = rsa_inner_key(inner);
@@ -337,13 +310,8 @@ enum sig_key_status sig_key_parse(enum sig_key_type type, slice der, struct sig_
     if (pk == NULL) {
         return SIG_KEY_BAD;
     }
-    struct sig_key *k = xcalloc(1, sizeof(*k));
-    k->id = atomic_fetch_add(&next_key_id, 1);
+    struct sig_key *k = key_new(type);
     k->pkey = pk;
-    k->type = type;
-    if (type == SIG_KEY_RSA) {
-        k->ifma = rsa_fast_key(pk);
-    }
     *out = k;
     *out_bits = (unsigned)EVP_PKEY_get_bits(pk);
     return SIG_KEY_OK;
