@@ -1450,6 +1450,24 @@ static bool stream_ready(int fd)
     return poll(&p, 1, 0) > 0;
 }
 
+/* read_some reads up to len bytes of a stream, waiting for them (a stdin or fifo may be
+ * non-blocking); EINTR is retried. What read(2) returns otherwise. */
+static ssize_t read_some(int fd, uint8_t *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            struct pollfd p = { .fd = fd, .events = POLLIN };
+            (void)poll(&p, 1, -1);
+            continue;
+        }
+        return n;
+    }
+}
+
 /* mbox_fill_stream reads the next chunk of a pipe, socket or terminal. A pipe gives at most
  * its buffer (64 KiB) per read, so it reads on until the chunk is full, the stream ends or
  * no byte is ready (no wait for more: a live feed's messages go on at once). Fewer reads,
@@ -1466,18 +1484,8 @@ static bool mbox_fill_stream(struct input_set *s, struct mbox *m)
     chunk_ready(s, 0);
     size_t got = 0;
     for (;;) {
-        ssize_t n = read(m->fd, s->chunk[0] + got, LIM_READ_CHUNK - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && errno == EAGAIN) {
-            if (got > 0) {
-                break;
-            }
-            struct pollfd p = { .fd = m->fd, .events = POLLIN };
-            (void)poll(&p, 1, -1);
-            continue;
-        }
+        /* Waits only for the first bytes: later reads follow a stream_ready. */
+        ssize_t n = read_some(m->fd, s->chunk[0] + got, LIM_READ_CHUNK - got);
         if (n < 0) {
             if (got > 0) {
                 m->stream_errno = errno;
@@ -1611,23 +1619,7 @@ static bool mbox_next(struct input_set *s, struct input_msg *out, bool nowait,
 }
 
 /* ---------------------------------------------------------------------------------------
- * Standard input and fifos: read sequentially, no offsets, no io_uring. */
-
-static ssize_t read_some(int fd, uint8_t *buf, size_t len)
-{
-    for (;;) {
-        ssize_t n = read(fd, buf, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && errno == EAGAIN) {
-            struct pollfd p = { .fd = fd, .events = POLLIN };
-            (void)poll(&p, 1, -1);
-            continue;
-        }
-        return n;
-    }
-}
+ * Standard input and fifos: read sequentially (read_some), no offsets, no io_uring. */
 
 /* stream_message reads the rest of a one-message stream (head already in chunk[0]). */
 static void stream_message(struct input_set *s, int fd, size_t head, const char *path,

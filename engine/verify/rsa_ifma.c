@@ -377,6 +377,11 @@ size_t rsa_ifma_key_bytes(const struct rsa_ifma_key *k)
     return k->n_bytes;
 }
 
+unsigned rsa_ifma_key_bits(const struct rsa_ifma_key *k)
+{
+    return k->bits;
+}
+
 bool rsa_ifma_public(const struct rsa_ifma_key *k, const uint8_t *s, size_t s_len, uint8_t *out)
 {
     /* RFC 8017 §5.2.2 step 1: the signature representative must lie in [0, n - 1]. */
@@ -431,6 +436,12 @@ void rsa_ifma_key_free(struct rsa_ifma_key *k)
 }
 
 size_t rsa_ifma_key_bytes(const struct rsa_ifma_key *k)
+{
+    (void)k;
+    return 0;
+}
+
+unsigned rsa_ifma_key_bits(const struct rsa_ifma_key *k)
 {
     (void)k;
     return 0;

@@ -45,6 +45,8 @@ void rsa_ifma_key_free(struct rsa_ifma_key *k);
 
 /* rsa_ifma_key_bytes returns k = ceil(bits(n) / 8), the length of signatures and results. */
 size_t rsa_ifma_key_bytes(const struct rsa_ifma_key *k);
+/* rsa_ifma_key_bits returns bits(n), the key's size. */
+unsigned rsa_ifma_key_bits(const struct rsa_ifma_key *k);
 
 /* rsa_ifma_public computes RSAVP1 (RFC 8017 §5.2.2): out (exactly rsa_ifma_key_bytes(k)
  * bytes, big-endian, left-padded with zeros) = s^e mod n. s is big-endian; s_len may be less

@@ -209,7 +209,7 @@ static struct rsa_ifma_key *rsa_inner_fast(slice inner, unsigned *out_bits)
     if (fk == NULL) {
         return NULL; /* an even e, or a size the operation does not take: OpenSSL decides */
     }
-    *out_bits = (unsigned)(n.len * 8) - (unsigned)__builtin_clz(n.ptr[0]) + 24;
+    *out_bits = rsa_ifma_key_bits(fk);
     return fk;
 }
 
