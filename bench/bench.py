@@ -280,40 +280,29 @@ def main():
 
     # 3. authsweep
     runs = []
+
+    def measure(label, inp, th, reader, extra=()):
+        """One configuration, best of --repeat: appended to runs and logged."""
+        rc, wall, cpu, rss, _ = best_of(a, lambda: authsweep(a, zone, inp, th, extra))
+        r = {"input": label, "threads": th, "reader": reader, "wall_s": wall, "cpu_s": cpu,
+             "rss_mib": rss, "msgs_per_s": a.n / wall, "mb_per_s": total_bytes / 1e6 / wall,
+             "msgs_per_cpu_s": a.n / cpu}
+        runs.append(r)
+        log("authsweep %-7s %d thread(s), %s: %.0f msg/s, %.0f MB/s, %.1f CPU s, %.0f MiB"
+            % (label, th, reader, r["msgs_per_s"], r["mb_per_s"], cpu, rss))
+
     for label, inp in (("mbox", mbox), ("maildir", mdir)):
         for th in (1, nproc):
-            rc, wall, cpu, rss, _ = best_of(a, lambda: authsweep(a, zone, inp, th))
-            r = {"input": label, "threads": th, "reader": "io_uring", "wall_s": wall,
-                 "cpu_s": cpu, "rss_mib": rss, "msgs_per_s": a.n / wall,
-                 "mb_per_s": total_bytes / 1e6 / wall, "msgs_per_cpu_s": a.n / cpu}
-            runs.append(r)
-            log("authsweep %-7s %d thread(s): %.0f msg/s, %.0f MB/s, %.1f CPU s, %.0f MiB"
-                % (label, th, r["msgs_per_s"], r["mb_per_s"], cpu, rss))
-    rc, wall, cpu, rss, _ = best_of(a, lambda: authsweep(a, zone, mdir, nproc, ["--no-uring"]))
-    runs.append({"input": "maildir", "threads": nproc, "reader": "read(2) (--no-uring)",
-                 "wall_s": wall, "cpu_s": cpu, "rss_mib": rss, "msgs_per_s": a.n / wall,
-                 "mb_per_s": total_bytes / 1e6 / wall, "msgs_per_cpu_s": a.n / cpu})
-    log("authsweep maildir --no-uring: %.0f msg/s" % (a.n / wall))
+            measure(label, inp, th, "io_uring")
+    measure("maildir", mdir, nproc, "read(2) (--no-uring)", ["--no-uring"])
     # Batch body hashing (multi-buffer SHA-256) against one OpenSSL stream per body, on the
     # same mbox in the same run: the engine keeps the faster as its default.
-    rc, wall, cpu, rss, _ = best_of(a, lambda: authsweep(a, zone, mbox, 1, ["--no-batch-hash"]))
-    runs.append({"input": "mbox", "threads": 1, "reader": "io_uring, --no-batch-hash",
-                 "wall_s": wall, "cpu_s": cpu, "rss_mib": rss, "msgs_per_s": a.n / wall,
-                 "mb_per_s": total_bytes / 1e6 / wall, "msgs_per_cpu_s": a.n / cpu})
-    log("authsweep mbox 1 thread --no-batch-hash: %.0f msg/s, %.1f CPU s" % (a.n / wall, cpu))
+    measure("mbox", mbox, 1, "io_uring, --no-batch-hash", ["--no-batch-hash"])
     # The RSA public operation: authsweep's AVX-512 IFMA code (where the CPU has it) against
     # OpenSSL's, same mbox, same run.
-    rc, wall, cpu, rss, _ = best_of(a, lambda: authsweep(a, zone, mbox, 1, ["--no-fast-rsa"]))
-    runs.append({"input": "mbox", "threads": 1, "reader": "io_uring, --no-fast-rsa",
-                 "wall_s": wall, "cpu_s": cpu, "rss_mib": rss, "msgs_per_s": a.n / wall,
-                 "mb_per_s": total_bytes / 1e6 / wall, "msgs_per_cpu_s": a.n / cpu})
-    log("authsweep mbox 1 thread --no-fast-rsa: %.0f msg/s, %.1f CPU s" % (a.n / wall, cpu))
+    measure("mbox", mbox, 1, "io_uring, --no-fast-rsa", ["--no-fast-rsa"])
     # DKIM alone (the work the roofline and the peers count), same mbox, same run.
-    rc, wall, cpu, rss, _ = best_of(a, lambda: authsweep(a, zone, mbox, 1, DKIM_ONLY))
-    runs.append({"input": "mbox", "threads": 1, "reader": "io_uring, DKIM only",
-                 "wall_s": wall, "cpu_s": cpu, "rss_mib": rss, "msgs_per_s": a.n / wall,
-                 "mb_per_s": total_bytes / 1e6 / wall, "msgs_per_cpu_s": a.n / cpu})
-    log("authsweep mbox 1 thread DKIM only: %.0f msg/s, %.1f CPU s" % (a.n / wall, cpu))
+    measure("mbox", mbox, 1, "io_uring, DKIM only", DKIM_ONLY)
     res["authsweep"] = runs
     def pick(inp, th, reader="io_uring"):
         return [r for r in runs if r["input"] == inp and r["threads"] == th
@@ -378,7 +367,7 @@ def main():
     rl = roofline(truth, verify, sha)
     rl["openssl_verify_s"] = verify
     rl["sha256_bytes_per_s"] = sha
-    one = [r for r in runs if r["input"] == "mbox" and r["threads"] == 1][0]
+    one = pick("mbox", 1)
     rl["authsweep_1thread_cpu_s"] = one["cpu_s"]
     rl["fraction"] = rl["min_cpu_seconds"] / one["cpu_s"]
     if a.primitives:

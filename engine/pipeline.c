@@ -870,8 +870,7 @@ enum worker_step { STEP_READ, STEP_BATCH, STEP_PARKED, STEP_EXIT };
 static enum worker_step next_step(struct pipe_shared *sh, size_t n_held, struct batch **out)
 {
     for (;;) {
-        bool other_work = (sh->queue_head != NULL && n_held < LIM_PARKED_BATCHES_PER_WORKER) ||
-                          n_held > 0;
+        bool other_work = sh->queue_head != NULL || n_held > 0; /* a batch to run or re-run */
         if (!sh->reading_finished && !sh->reader_busy && sh->inflight < sh->cap &&
             sh->queue_len < sh->read_ahead && (!other_work || !input_would_block(sh->in))) {
             sh->reader_busy = true;
